@@ -1,0 +1,6 @@
+"""Allow ``python -m kcdata``."""
+
+from kcdata.cli import main
+
+if __name__ == "__main__":
+    main()

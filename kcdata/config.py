@@ -1,0 +1,102 @@
+"""Build configuration: a YAML file, overridden by command-line flags, validated by a JSON Schema."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kcdata.errors import ConfigError
+
+DEFAULT_LANGUAGES = ("en", "de", "fr", "ru")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Everything that determines a build's output (with the inputs themselves)."""
+
+    name: str = "kcdata-sample"
+    """Dataset name, used in the card and manifest."""
+    source: str = "sample"
+    """sample (the embedded snapshot), files (entity JSON files), api (live Wikidata), dump."""
+    source_path: str | None = None
+    """Dump path, or a folder / file of entity JSON for ``files``."""
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    relations: tuple[str, ...] | None = None
+    """Property ids to build; all relations with templates when None."""
+    seed: int = 0
+    as_of: str | None = None
+    """YYYY-MM-DD; default: the snapshot date."""
+    wikipedia: bool = True
+    """Add Wikipedia passages where the source has article text."""
+    user_agent: str | None = None
+    cache_dir: str | None = None
+    offline: bool = False
+    workers: int = 1
+    subjects: tuple[str, ...] | None = None
+    """Subject ids for the api source (or a filter for the others)."""
+    label_table: str | None = None
+    """A JSONL(.gz) table {id, lang, label} of labels of referenced entities (dump source)."""
+    sparql: dict[str, str] | None = None
+    """Per-relation WDQS query templates for the api source."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples as lists), the form stored in manifests."""
+        out = dataclasses.asdict(self)
+        for k, v in out.items():
+            if isinstance(v, tuple):
+                out[k] = list(v)
+        return out
+
+
+_TUPLES = ("languages", "relations", "subjects")
+
+
+def from_dict(data: dict[str, Any], where: str = "config") -> BuildConfig:
+    """Validate a dict against schemas/build_config.schema.json and make a BuildConfig."""
+    from kcdata.validate import check_document
+
+    check_document(data, "build_config", where)
+    kwargs = dict(data)
+    for k in _TUPLES:
+        if kwargs.get(k) is not None:
+            kwargs[k] = tuple(kwargs[k])
+    return BuildConfig(**kwargs)
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> BuildConfig:
+    """Read a YAML config file (optional) and apply flag overrides (None means "not given").
+
+    Raises:
+        ConfigError: missing file, bad YAML, or a value that breaks the schema.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {p} not found", "pass a YAML build config or omit it")
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{p}: invalid YAML ({e})") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{p}: a build config must be a YAML mapping")
+        data.update(loaded)
+    for key, value in overrides.items():
+        if value is None or (isinstance(value, tuple | list) and not value):
+            continue
+        data[key] = list(value) if isinstance(value, tuple) else value
+    return from_dict(data, str(path or "flags"))
+
+
+def dump_config(config: BuildConfig) -> str:
+    """The config as YAML (sorted keys), the form written into releases/."""
+    return yaml.safe_dump(config.to_dict(), sort_keys=True, allow_unicode=True)
+
+
+__all__ = ["BuildConfig", "DEFAULT_LANGUAGES", "dump_config", "from_dict", "load_config", "field"]

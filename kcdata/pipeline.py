@@ -1,0 +1,283 @@
+"""The build: source → facts → classify → counterfactual → render → validate → write.
+
+``run_build`` is the library entry point behind ``kcdata build``. It writes the output folder in a
+temporary sibling folder and renames it into place at the end, so a failed build leaves no
+half-written dataset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kcdata import __version__
+from kcdata.classify import classify, load_rules, parse_date
+from kcdata.config import BuildConfig
+from kcdata.counterfactual import Pool, choose
+from kcdata.errors import ConfigError, SkipItem
+from kcdata.facts import parse_entity
+from kcdata.publish.parquet import atomic_write_text, write_rows
+from kcdata.render import load_relations, resolve_relations
+from kcdata.render.rows import build_row
+from kcdata.sources.snapshot import Snapshot
+from kcdata.types import Fact
+from kcdata.validate import row_problems
+
+log = logging.getLogger(__name__)
+
+CONFIGS = ("static", "temporal", "disputable")
+DATA_FILE = "{config}/test-00000-of-00001.parquet"
+
+
+class Rejects:
+    """Every drop has a named reason: counted, kept as JSON lines, summarised in the manifest."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, reason: str, fact_id: str, language: str | None = None, detail: str = "") -> None:
+        """Record one dropped fact (language None) or (fact, language)."""
+        self.counts[reason] += 1
+        self.records.append({"fact_id": fact_id, "language": language, "reason": reason, "detail": detail})
+
+    def jsonl(self) -> str:
+        """The rejects file, sorted for determinism."""
+        recs = sorted(self.records, key=lambda r: (r["fact_id"], r["language"] or "", r["reason"]))
+        return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in recs)
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote."""
+
+    out_dir: Path
+    rows: dict[str, int]
+    """Rows per config."""
+    drops: dict[str, int]
+    """Dropped items per reason."""
+    files: dict[str, str]
+    """Relative path → sha256."""
+    manifest: dict[str, Any]
+    counts: list[dict[str, Any]] = field(default_factory=list)
+    """Rows per kind × language × relation."""
+
+
+def _fact_sort_key(fact_id: str) -> tuple:
+    subj, rel = fact_id.split(":")
+    return (int(subj[1:]), int(rel[1:]))
+
+
+def load_source(config: BuildConfig) -> Snapshot:
+    """Open the configured source as a snapshot of entities and labels."""
+    from kcdata.sources.snapshot import load_files, load_sample
+
+    if config.source == "sample":
+        return load_sample(Path(config.source_path) if config.source_path else None)
+    if config.source == "files":
+        if not config.source_path:
+            raise ConfigError("source 'files' needs a path", "pass --source files PATH")
+        return load_files(Path(config.source_path),
+                          Path(config.label_table) if config.label_table else None)
+    if config.source in ("api", "dump"):
+        from kcdata.sources import live
+
+        return live.load(config)
+    raise ConfigError(f"unknown source {config.source!r}", "use sample, files, api or dump")
+
+
+def build_rows(
+    facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date, rejects: Rejects
+) -> list[dict[str, Any]]:
+    """Classify, choose counterfactuals and render every fact in every language. Pure, no I/O."""
+    relations = load_relations()
+    wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
+    rules = load_rules()
+    facts = [f for f in facts if f.relation in wanted]
+    if config.subjects:
+        keep = set(config.subjects)
+        facts = [f for f in facts if f.subject in keep]
+    pool = Pool.from_facts(facts, relations)
+    languages = list(config.languages)
+    rows: list[dict[str, Any]] = []
+    for fact in sorted(facts, key=lambda f: _fact_sort_key(f.id)):
+        spec = relations[fact.relation]
+        if any(s.value.item == fact.subject for s in fact.statements if s.rank != "deprecated"):
+            # e.g. "Belgium: country = Belgium": no knowledge to conflict with.
+            rejects.add("object_is_subject", fact.id, None, "the subject is one of its own values")
+            continue
+        try:
+            cls = _labelled_first(classify(fact, spec, as_of, rules), snapshot, languages)
+            cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed)
+        except SkipItem as s:
+            rejects.add(s.reason, fact.id, None, s.detail)
+            continue
+        prov = snapshot.provenance.get(fact.subject, {})
+        source = f"{snapshot.kind}:{prov.get('file', snapshot.path or '')}"
+        for lang in languages:
+            try:
+                row = build_row(fact, cls, cf, spec, lang, snapshot.labels, source,
+                                dump_date=getattr(snapshot, "dump_date", None),
+                                retrieved=(prov.get("modified") or "")[:10] or None)
+            except SkipItem as s:
+                rejects.add(s.reason, fact.id, lang, s.detail)
+                continue
+            problems = row_problems(row)
+            if problems:
+                rejects.add("invalid_row", fact.id, lang, "; ".join(str(p) for p in problems[:3]))
+                continue
+            rows.append(row)
+    return rows
+
+
+def _labelled_first(cls, snapshot: Snapshot, languages: list[str]):
+    """Put the current value with labels in the most languages first (stable), so that a
+    multi-valued fact is asked about an object every language can name."""
+    if len(cls.current) < 2 or cls.fact_type == "disputable":
+        return cls
+    def cov(s):
+        return -sum(1 for lang in languages if snapshot.labels.label(s.value.item, lang)) if s.value.item else 0
+    return dataclasses.replace(cls, current=tuple(sorted(cls.current, key=cov)))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def count_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows per kind × language × relation, sorted."""
+    c = Counter((r["kind"], r["language"], r["relation"]) for r in rows)
+    return [{"kind": k, "language": lang, "relation": rel, "n": n}
+            for (k, lang, rel), n in sorted(c.items(), key=lambda kv: (kv[0][0], kv[0][1], int(kv[0][2][1:])))]
+
+
+def _safe_out(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"{out_dir} exists and is not a folder", "choose another --out")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file():
+        raise ConfigError(
+            f"{out_dir} is not empty and is not a kcdata build; refusing to replace it",
+            "choose an empty or new --out folder",
+        )
+
+
+def run_build(config: BuildConfig, out_dir: Path) -> BuildResult:
+    """Build the dataset described by ``config`` into ``out_dir``.
+
+    Raises:
+        KcdataError: bad config, unreadable source, or an output folder that is not ours.
+    """
+    out_dir = Path(out_dir)
+    _safe_out(out_dir)
+    snapshot = load_source(config)
+    as_of_text = config.as_of or snapshot.date
+    if not as_of_text:
+        raise ConfigError("the source has no snapshot date", "pass --as-of YYYY-MM-DD")
+    as_of = parse_date(as_of_text)
+    relations = load_relations()
+    wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
+    missing = [lang for lang in config.languages if not any(lang in relations[p].languages for p in wanted)]
+    if missing:
+        raise ConfigError(f"no templates for language(s) {', '.join(missing)}",
+                          "add templates/relations/<PID>-<slug>/<lang>.yaml files")
+
+    facts: list[Fact] = []
+    for e in snapshot.entities:
+        facts.extend(parse_entity(e, snapshot.kind, wanted))
+    rejects = Rejects()
+    rows = build_rows(facts, snapshot, config, as_of, rejects)
+    if config.wikipedia:
+        rows = _add_wikipedia(rows, snapshot, config, rejects)
+
+    by_config = {c: [r for r in rows if r["kind"] == c] for c in CONFIGS}
+    for c in CONFIGS:
+        by_config[c].sort(key=lambda r: (_fact_sort_key(r["fact_id"]), r["language"]))
+    counts = count_table(rows)
+    has_wiki = any(r["wiki_context_original"] for r in rows)
+
+    parent = out_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    try:
+        files: dict[str, str] = {}
+        for c in CONFIGS:
+            rel = DATA_FILE.format(config=c)
+            write_rows(by_config[c], tmp / rel)
+        atomic_write_text(tmp / "rejects.jsonl", rejects.jsonl())
+        for p in sorted(tmp.rglob("*")):
+            if p.is_file():
+                files[str(p.relative_to(tmp))] = _sha256(p)
+        manifest = {
+            "name": config.name,
+            "tool_version": __version__,
+            "created_from": config.to_dict(),
+            "seed": config.seed,
+            "as_of": as_of.isoformat(),
+            "languages": list(config.languages),
+            "sources": [{
+                "kind": snapshot.kind,
+                "path": config.source_path if config.source != "sample" else "kcdata/data/sample",
+                "snapshot_date": snapshot.date,
+                "entity_revisions": {q: v.get("lastrevid") for q, v in sorted(
+                    snapshot.provenance.items(), key=lambda kv: (len(kv[0]), kv[0]))},
+            }],
+            "templates": {relations[p].slug: f"{relations[p].version}/" + ",".join(
+                f"{lang}@{relations[p].languages[lang].version}" for lang in sorted(relations[p].languages))
+                for p in wanted},
+            "rules": load_rules().name,
+            "counts": {"rows": {c: len(by_config[c]) for c in CONFIGS}, "by_kind_language_relation": counts},
+            "drops": dict(sorted(rejects.counts.items())),
+            "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",
+            "files": {},
+            "hub": None,
+        }
+        from kcdata.publish.card import render_card
+
+        stats = {
+            "counts": counts,
+            "drops": manifest["drops"],
+            "languages": list(config.languages),
+            "configs": {c: len(by_config[c]) for c in CONFIGS},
+            "has_wikipedia": has_wiki,
+        }
+        manifest["files"] = dict(files)
+        atomic_write_text(tmp / "README.md", render_card(manifest, stats))
+        files["README.md"] = _sha256(tmp / "README.md")
+        manifest["files"] = dict(sorted(files.items()))
+        atomic_write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+            out_dir.rename(old / "x")
+            tmp.rename(out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(out_dir=out_dir, rows={c: len(by_config[c]) for c in CONFIGS},
+                       drops=manifest["drops"], files=manifest["files"], manifest=manifest, counts=counts)
+
+
+def _add_wikipedia(rows: list[dict[str, Any]], snapshot: Snapshot, config: BuildConfig,
+                   rejects: Rejects) -> list[dict[str, Any]]:
+    """Attach Wikipedia passages where the source has article text (see kcdata.sources.wikipedia)."""
+    try:
+        from kcdata.sources.wikipedia import attach_passages
+    except ImportError:
+        return rows
+    return attach_passages(rows, snapshot, config, rejects)

@@ -1,0 +1,153 @@
+"""Where a row is born: render one (fact, language) into a dataset row dict."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from kcdata import __version__
+from kcdata.counterfactual import LabelStore
+from kcdata.errors import SkipItem
+from kcdata.render import RelationSpec, format_date, format_number, number_forms, render
+from kcdata.types import Classification, Counterfactual, Fact, Statement, Value
+
+
+def value_forms(value: Value, lang: str, store: LabelStore) -> tuple[str | None, list[str]]:
+    """The label and every accepted surface form of a value in ``lang`` (label first)."""
+    if value.type == "item":
+        forms = store.forms(value.item, lang)
+        return (forms[0] if forms else None), forms
+    if value.type == "quantity" and value.quantity is not None:
+        forms = number_forms(value.quantity.amount, lang)
+        return forms[0], forms
+    if value.type == "time" and value.time is not None:
+        label = format_date(value.time, lang)
+        forms = [label] + ([value.time.iso()] if value.time.iso() != label else [])
+        return label, forms
+    if value.type in ("string", "monolingualtext") and value.text:
+        if value.type == "monolingualtext" and value.language and value.language.split("-")[0] != lang:
+            return None, []
+        return value.text, [value.text]
+    return None, []
+
+
+def _pick(options: tuple[str, ...], fact_id: str) -> int:
+    # Seed-independent choice so that a new seed changes only counterfactuals.
+    return int(hashlib.sha256(fact_id.encode()).hexdigest(), 16) % len(options)
+
+
+def _start_of(s: Statement):
+    return s.start or s.point_in_time
+
+
+def build_row(
+    fact: Fact,
+    cls: Classification,
+    cf: Counterfactual,
+    spec: RelationSpec,
+    lang: str,
+    store: LabelStore,
+    source: str,
+    dump_date: str | None = None,
+    retrieved: str | None = None,
+) -> dict[str, Any]:
+    """Render one dataset row.
+
+    Raises:
+        SkipItem: with the reason the fact cannot be rendered in ``lang`` (missing label or
+            template); rows never fall back to another language silently.
+    """
+    templates = spec.languages.get(lang)
+    if templates is None:
+        raise SkipItem("no_template_for_language", f"{spec.slug} has no {lang}.yaml")
+    subject = store.label(fact.subject, lang)
+    if not subject:
+        raise SkipItem("missing_subject_label", f"{fact.subject} has no {lang} label")
+    main = cls.current[0]
+    obj_label, _ = value_forms(main.value, lang, store)
+    if not obj_label:
+        raise SkipItem("missing_object_label", f"{main.value.key()} has no {lang} label")
+    cf_label, cf_forms = value_forms(cf.value, lang, store)
+    if not cf_label:
+        raise SkipItem("missing_counterfactual_label", f"{cf.value.key()} has no {lang} label")
+
+    answers: list[str] = []
+    # A disputable row's answer is the original party's value; the others are rival answers.
+    for s in (main,) if cls.fact_type == "disputable" else cls.current:
+        _, forms = value_forms(s.value, lang, store)
+        answers.extend(f for f in forms if f not in answers)
+    if cf_label in answers or any(f in answers for f in cf_forms):
+        raise SkipItem("counterfactual_collides", f"{cf_label!r} is an accepted answer in {lang}")
+    rival_answers: list[str] = []
+    for s in cls.rivals:
+        _, forms = value_forms(s.value, lang, store)
+        rival_answers.extend(f for f in forms if f not in rival_answers)
+
+    questions = [render(q, f"{spec.slug}/{lang}.yaml#questions[{i}]", subject=subject)
+                 for i, q in enumerate(templates.questions)]
+    start = _start_of(main)
+    if cls.fact_type == "temporal" and start is not None and templates.dated_contexts:
+        pool, pool_name = templates.dated_contexts, "dated_contexts"
+    else:
+        pool, pool_name = templates.contexts, "contexts"
+    idx = _pick(pool, fact.id)
+    template_id = f"{spec.slug}/{lang}.yaml#{pool_name}[{idx}]"
+    variables = {"subject": subject}
+    if pool_name == "dated_contexts":
+        variables["start"] = format_date(start, lang)
+    context_original = render(pool[idx], template_id, object=obj_label, **variables)
+    context_counter = render(pool[idx], template_id, object=cf_label, **variables)
+
+    obj_id = main.value.item if main.value.type == "item" else None
+    subject_forms = store.forms(fact.subject, lang)
+    valid_from = start.iso() if start is not None else None
+    valid_until = main.end.iso() if main.end is not None else None
+    return {
+        "id": f"{fact.id}:{lang}",
+        "fact_id": fact.id,
+        "language": lang,
+        "kind": cls.fact_type,
+        "relation": fact.relation,
+        "relation_label": spec.label,
+        "subject": {"id": fact.subject, "label": subject, "aliases": subject_forms[1:]},
+        "object": {
+            "id": obj_id,
+            "label": obj_label,
+            "aliases": [f for f in value_forms(main.value, lang, store)[1] if f != obj_label],
+            "value_type": main.value.type,
+        },
+        "answers": answers,
+        "question": questions[0],
+        "paraphrases": questions,
+        "context_original": context_original,
+        "context_counter": context_counter,
+        "wiki_context_original": None,
+        "wiki_context_counter": None,
+        "wiki_source": None,
+        "counterfactual": {
+            "id": cf.value.item if cf.value.type == "item" else None,
+            "label": cf_label,
+            "aliases": [f for f in cf_forms if f != cf_label],
+            "strategy": cf.strategy,
+        },
+        "counter_answers": cf_forms,
+        "rival_answers": rival_answers,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "as_of": cls.as_of,
+        "rule": cls.rule,
+        "evidence": [{"property": p, "value": v} for p, v in cls.evidence],
+        "popularity": store.sitelinks(fact.subject),
+        "provenance": {
+            "source": source,
+            "entity_revision": fact.revision,
+            "dump_date": dump_date,
+            "retrieved": retrieved,
+            "template_id": template_id,
+            "template_version": spec.template_version(lang),
+            "tool_version": __version__,
+        },
+    }
+
+
+__all__ = ["build_row", "value_forms", "format_number"]

@@ -1,0 +1,254 @@
+"""Frozen data types of the flow. No I/O here; serialisation lives in ``kcdata.serialize``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+GREGORIAN = "http://www.wikidata.org/entity/Q1985727"
+JULIAN = "http://www.wikidata.org/entity/Q1985786"
+
+# Wikidata time precisions (https://www.wikidata.org/wiki/Help:Dates#Precision).
+PRECISION_DAY = 11
+PRECISION_MONTH = 10
+PRECISION_YEAR = 9
+PRECISION_DECADE = 8
+PRECISION_CENTURY = 7
+PRECISION_MILLENNIUM = 6
+
+
+@dataclass(frozen=True)
+class TimeValue:
+    """A Wikidata time value, kept at its precision (never an invented day or month)."""
+
+    year: int
+    """Astronomical-style signed year as written by Wikidata: -44 is 44 BCE (Wikidata has no year 0)."""
+    month: int
+    """1-12, or 0 when unknown / finer than the precision."""
+    day: int
+    """1-31, or 0 when unknown / finer than the precision."""
+    precision: int
+    """Wikidata precision: 11 day, 10 month, 9 year, 8 decade, 7 century, 6 millennium, <6 coarser."""
+    calendar: str = GREGORIAN
+    """Calendar model URI (Gregorian Q1985727 or Julian Q1985786)."""
+
+    @property
+    def is_julian(self) -> bool:
+        """Whether the value is stated in the proleptic Julian calendar."""
+        return self.calendar == JULIAN
+
+    def iso(self) -> str:
+        """ISO-like text at the value's precision: ``1850``, ``1850-03``, ``1850-03-07``, ``-0044``."""
+        sign = "-" if self.year < 0 else ""
+        year = f"{sign}{abs(self.year):04d}"
+        if self.precision >= PRECISION_DAY and self.month and self.day:
+            return f"{year}-{self.month:02d}-{self.day:02d}"
+        if self.precision >= PRECISION_MONTH and self.month:
+            return f"{year}-{self.month:02d}"
+        return year
+
+    def bounds(self) -> tuple[dt.date, dt.date] | None:
+        """First and last Gregorian-labelled day covered by the value, or None outside 1..9999.
+
+        Comparison only: a Julian date is compared by its labels (the error is < 2 weeks, far below
+        the precision of the facts judged here), BCE years fall outside ``datetime`` and give None.
+        """
+        if self.year < 1 or self.year > 9999:
+            return None
+        if self.precision >= PRECISION_DAY and self.month and self.day:
+            try:
+                d = dt.date(self.year, self.month, self.day)
+            except ValueError:
+                return None
+            return d, d
+        if self.precision >= PRECISION_MONTH and self.month:
+            first = dt.date(self.year, self.month, 1)
+            nxt = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
+            return first, nxt - dt.timedelta(days=1)
+        if self.precision >= PRECISION_YEAR:
+            return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
+        span = {PRECISION_DECADE: 10, PRECISION_CENTURY: 100, PRECISION_MILLENNIUM: 1000}.get(
+            self.precision, 10 ** max(1, 9 - self.precision)
+        )
+        start = max(1, (self.year // span) * span)
+        end = min(9999, start + span - 1)
+        return dt.date(start, 1, 1), dt.date(end, 12, 31)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity with its unit, as decimal strings to keep Wikidata's exact digits."""
+
+    amount: str
+    """Signed decimal string without the leading '+', e.g. '38005238' or '-1.5'."""
+    unit: str | None = None
+    """Unit item id (e.g. 'Q11573' for metre), None for a dimensionless number."""
+    lower: str | None = None
+    upper: str | None = None
+
+
+@dataclass(frozen=True)
+class Value:
+    """One snak value of any datavalue type, or a ``somevalue`` / ``novalue`` marker."""
+
+    type: str
+    """item, time, quantity, monolingualtext, string, globecoordinate, somevalue, novalue, other."""
+    item: str | None = None
+    time: TimeValue | None = None
+    quantity: Quantity | None = None
+    text: str | None = None
+    """string and monolingualtext values, or the raw JSON of an unknown datavalue type."""
+    language: str | None = None
+    """language of a monolingualtext value."""
+    latitude: float | None = None
+    longitude: float | None = None
+    globe: str | None = None
+
+    def key(self) -> str:
+        """A canonical identity string: two values are the same answer iff their keys are equal."""
+        if self.type == "item":
+            return f"item:{self.item}"
+        if self.type == "time" and self.time is not None:
+            return f"time:{self.time.iso()}"
+        if self.type == "quantity" and self.quantity is not None:
+            return f"quantity:{self.quantity.amount}:{self.quantity.unit or ''}"
+        if self.type == "monolingualtext":
+            return f"text:{self.language}:{self.text}"
+        if self.type == "globecoordinate":
+            return f"coord:{self.latitude}:{self.longitude}"
+        return f"{self.type}:{self.text or ''}"
+
+    @property
+    def is_concrete(self) -> bool:
+        """False for ``somevalue`` / ``novalue`` snaks, which name no answer."""
+        return self.type not in ("somevalue", "novalue")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One Wikidata statement (claim) of a fact, with rank and qualifiers."""
+
+    id: str
+    """Wikidata statement GUID."""
+    rank: str
+    """preferred, normal or deprecated."""
+    value: Value
+    qualifiers: dict[str, tuple[Value, ...]] = field(default_factory=dict)
+    """Qualifier values by property id, in Wikidata's order."""
+
+    def qualifier_time(self, pid: str) -> TimeValue | None:
+        """The first time value of qualifier ``pid`` (P580 start, P582 end, P585 point in time)."""
+        for v in self.qualifiers.get(pid, ()):
+            if v.type == "time" and v.time is not None:
+                return v.time
+        return None
+
+    @property
+    def start(self) -> TimeValue | None:
+        """P580 start time."""
+        return self.qualifier_time("P580")
+
+    @property
+    def end(self) -> TimeValue | None:
+        """P582 end time."""
+        return self.qualifier_time("P582")
+
+    @property
+    def point_in_time(self) -> TimeValue | None:
+        """P585 point in time."""
+        return self.qualifier_time("P585")
+
+    def ended_without_date(self) -> bool:
+        """True when P582 is ``somevalue`` (ended, date unknown)."""
+        return any(v.type == "somevalue" for v in self.qualifiers.get("P582", ()))
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Labels and aliases of an entity, per language, plus what popularity and provenance need."""
+
+    id: str
+    labels: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    sitelinks: int | None = None
+    """Number of sitelinks, a popularity proxy."""
+    lastrevid: int | None = None
+    modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One statement group: (subject, relation) with all its statements."""
+
+    subject: str
+    relation: str
+    statements: tuple[Statement, ...]
+    revision: int | None = None
+    """The subject entity's ``lastrevid`` when the fact was read."""
+    modified: str | None = None
+    """The subject entity's ``modified`` timestamp when known."""
+    source: str = ""
+    """Where the entity JSON came from (file path, API, dump)."""
+
+    @property
+    def id(self) -> str:
+        """Stable fact id ``Q142:P6``."""
+        return f"{self.subject}:{self.relation}"
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What kind of fact this is as of a date, and why."""
+
+    fact_type: str
+    """static, temporal or disputable."""
+    rule: str
+    """Registry name and rule, e.g. ``rules_v1/temporal.end_time``."""
+    as_of: str
+    """YYYY-MM-DD the fact was judged at."""
+    current: tuple[Statement, ...]
+    """Statements true as of ``as_of`` (the original answers), best rank first."""
+    evidence: tuple[tuple[str, str], ...] = ()
+    """(property, value) pairs that fired the rule; ('relation', 'changes_over_time') for by-nature."""
+    rivals: tuple[Statement, ...] = ()
+    """Disputable facts: the statements of the other parties."""
+    former: tuple[Statement, ...] = ()
+    """Statements true at another time, most recent first."""
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """The answer a counter-memory context asserts instead of the original."""
+
+    strategy: str
+    """Registry name: substitute_v1, outdated_v1, rival_v1, number_v1, date_shift_v1."""
+    value: Value
+    original: Value
+    note: str = ""
+    """What changed, for humans (e.g. 'previous value, ended 2015-11-04')."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a row came from, enough to rebuild it."""
+
+    source: str
+    entity_revision: int | None
+    dump_date: str | None
+    retrieved: str | None
+    template_id: str
+    template_version: int
+    tool_version: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for the row."""
+        return {
+            "source": self.source,
+            "entity_revision": self.entity_revision,
+            "dump_date": self.dump_date,
+            "retrieved": self.retrieved,
+            "template_id": self.template_id,
+            "template_version": self.template_version,
+            "tool_version": self.tool_version,
+        }

@@ -1,0 +1,177 @@
+"""JSON Schema validation over a local registry (no network), plus semantic row checks.
+
+Schemas live in ``schemas/<kind>.schema.json``; ``$ref`` between them resolves locally by ``$id``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kcdata.errors import ConfigError, InputError, ValidationError
+from kcdata.resources import schemas_dir
+
+
+@functools.lru_cache(maxsize=1)
+def _registry():
+    from referencing import Registry, Resource
+
+    resources = []
+    for path in sorted(schemas_dir().glob("*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+@functools.lru_cache(maxsize=16)
+def validator(kind: str):
+    """A Draft 2020-12 validator for ``schemas/<kind>.schema.json``."""
+    import jsonschema
+
+    path = schemas_dir() / f"{kind}.schema.json"
+    if not path.is_file():
+        raise ConfigError(f"no schema named {kind!r} in {schemas_dir()}")
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation error, located by row id and JSON path."""
+
+    where: str
+    """Row id, or file:line when the row has no id."""
+    path: str
+    """JSON path inside the document, e.g. ``$.subject.label``."""
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.path}: {self.message}"
+
+
+def _json_path(error) -> str:
+    out = "$"
+    for part in error.absolute_path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def problems(doc: Any, kind: str, where: str) -> list[Problem]:
+    """Every schema error of ``doc`` (sorted by path, so output is stable)."""
+    errs = sorted(validator(kind).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    return [Problem(where, _json_path(e), e.message) for e in errs]
+
+
+def check_document(doc: Any, kind: str, where: str) -> None:
+    """Raise ConfigError listing every schema error of a config-like document."""
+    found = problems(doc, kind, where)
+    if found:
+        lines = "\n".join(f"  {p.path}: {p.message}" for p in found)
+        raise ConfigError(f"{where} does not match schemas/{kind}.schema.json:\n{lines}")
+
+
+def row_problems(row: dict[str, Any], where: str | None = None) -> list[Problem]:
+    """Schema errors plus semantic checks of one dataset row."""
+    where = where or str(row.get("id", "?"))
+    found = problems(row, "row", where)
+    if found:
+        return found
+    extra = []
+    if row["counterfactual"]["label"] in row["answers"]:
+        extra.append(Problem(where, "$.counterfactual.label", "counterfactual equals an accepted answer"))
+    for field in ("question", "context_original", "context_counter"):
+        text = row[field]
+        if "{{" in text or "}}" in text or "{%" in text:
+            extra.append(Problem(where, f"$.{field}", "leftover template braces"))
+    if row["context_original"] == row["context_counter"]:
+        extra.append(Problem(where, "$.context_counter", "counter context equals the original context"))
+    if row["id"] != f"{row['fact_id']}:{row['language']}":
+        extra.append(Problem(where, "$.id", "id must be '{fact_id}:{language}'"))
+    return extra
+
+
+def check_rows(rows: Iterable[dict[str, Any]]) -> None:
+    """Raise ValidationError on the first invalid rows (all their problems listed)."""
+    bad: list[Problem] = []
+    for row in rows:
+        bad.extend(row_problems(row))
+        if len(bad) > 50:
+            break
+    if bad:
+        raise ValidationError("invalid rows:\n" + "\n".join(f"  {p}" for p in bad[:50]))
+
+
+def iter_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Rows of a built dataset folder (parquet per config) or a JSONL file, with a location each."""
+    if path.is_dir():
+        files = sorted(path.glob("*/*.parquet"))
+        if not files:
+            raise InputError(f"{path}: no parquet files found", "pass a folder written by 'kcdata build'")
+        import pyarrow.parquet as pq
+
+        for f in files:
+            try:
+                table = pq.read_table(f)
+            except Exception as e:  # pyarrow raises several types for corrupt files
+                raise InputError(f"{f}: not a readable parquet file ({e})") from None
+            for i, row in enumerate(table.to_pylist()):
+                yield f"{f.relative_to(path)}#{i}", row
+        return
+    if not path.is_file():
+        raise InputError(f"{path}: no such file or folder")
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield f"{path}:{lineno}", {"__error__": f"malformed JSON ({e.msg} at column {e.colno})"}
+                continue
+            yield f"{path}:{lineno}", row
+
+
+def validate_path(path: Path) -> tuple[int, list[Problem]]:
+    """Validate every row of a dataset folder or JSONL file. Returns (rows seen, problems)."""
+    n = 0
+    found: list[Problem] = []
+    seen_ids: dict[str, str] = {}
+    for loc, row in iter_rows(path):
+        n += 1
+        if "__error__" in row:
+            found.append(Problem(loc, "$", row["__error__"]))
+            continue
+        rid = str(row.get("id", loc))
+        where = f"{rid} ({loc})"
+        found.extend(row_problems(row, where))
+        if rid in seen_ids:
+            found.append(Problem(where, "$.id", f"duplicate id, first seen at {seen_ids[rid]}"))
+        seen_ids.setdefault(rid, loc)
+    if path.is_dir():
+        found.extend(_check_manifest(path))
+    return n, found
+
+
+def _check_manifest(folder: Path) -> list[Problem]:
+    import hashlib
+
+    mpath = folder / "manifest.json"
+    if not mpath.is_file():
+        return [Problem("manifest.json", "$", "missing")]
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        return [Problem("manifest.json", "$", f"malformed JSON ({e.msg})")]
+    found = problems(manifest, "manifest", "manifest.json")
+    for rel, digest in (manifest.get("files") or {}).items():
+        f = folder / rel
+        if not f.is_file():
+            found.append(Problem("manifest.json", f"$.files.{rel}", "file listed but missing"))
+        elif hashlib.sha256(f.read_bytes()).hexdigest() != digest:
+            found.append(Problem("manifest.json", f"$.files.{rel}", "sha256 does not match the file"))
+    return found
