@@ -177,7 +177,8 @@ def choose(
     if original.type == "quantity" and original.quantity is not None:
         return Counterfactual("number_v1", _other_number(original, rng), original, "different number")
     if original.type == "time" and original.time is not None:
-        return Counterfactual("date_shift_v1", _shift_date(original.time, rng), original, "shifted date")
+        limit = int(cls.as_of[:4])
+        return Counterfactual("date_shift_v1", _shift_date(original.time, rng, limit), original, "shifted date")
     if original.type == "item":
         return _substitute(fact, original, spec, pool, store, wanted, rng, true_keys)
     raise SkipItem("no_counterfactual", f"{fact.id}: no strategy for value type {original.type}")
@@ -239,8 +240,10 @@ def _other_number(original: Value, rng: random.Random) -> Value:
     return Value(type="quantity", quantity=type(q)(amount=text, unit=q.unit))
 
 
-def _shift_date(t: TimeValue, rng: random.Random) -> Value:
+def _shift_date(t: TimeValue, rng: random.Random, max_year: int) -> Value:
     years = rng.randint(3, 30) * (1 if rng.random() < 0.5 else -1)
+    if t.year <= max_year < t.year + years:
+        years = -years  # a past date never moves past the as_of date
     y = t.year + years
     if t.year > 0 >= y:
         y -= 1  # there is no year 0

@@ -7,6 +7,7 @@ the relation, ``<lang>.yaml`` holds question paraphrases and evidence (context) 
 from __future__ import annotations
 
 import difflib
+import re
 import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -155,7 +156,8 @@ def render(source: str, template_id: str, **variables: str) -> str:
         raise ConfigError(f"template {template_id}: {e.message}") from None
     except jinja2.TemplateError as e:
         raise ConfigError(f"template {template_id}: {e}") from None
-    return " ".join(text.split())
+    # Collapse ASCII whitespace only: the no-break spaces of fr/ru digit groups must survive.
+    return re.sub(r"[ \t\r\n]+", " ", text).strip()
 
 
 # ---------------------------------------------------------------- dates and numbers

@@ -1,0 +1,261 @@
+"""Release records: ``releases/NAME/VERSION/`` and rebuilding them with identical hashes.
+
+A release record holds what anyone needs to rebuild a published dataset byte for byte:
+
+* ``config.yaml``: the exact build config (``manifest["created_from"]``);
+* ``manifest.json``: seed, as_of, sources with entity revisions or dump date, template versions,
+  tool version, the sha256 of every file, and ``hub`` = {repo_id, revision, commit} once pushed;
+* ``README.md``: the dataset card.
+
+``rebuild`` runs the build pipeline (``kcdata.pipeline.run_build``) on the recorded config,
+offline (from the HTTP cache or the bundled sample), and compares every file's sha256 with the
+record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kcdata.errors import KcdataError
+
+logger = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.yaml"
+MANIFEST_FILE = "manifest.json"
+CARD_FILE = "README.md"
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class ReleaseError(KcdataError):
+    """A release could not be written or rebuilt (exit code 1)."""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST_FILE
+    if not path.is_file():
+        raise ReleaseError(f"{path} not found", "pass a folder written by `kcdata build` or a release folder")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ReleaseError(f"{path} is not valid JSON ({exc})", "rebuild the dataset with `kcdata build`") from None
+    if not isinstance(data, dict):
+        raise ReleaseError(f"{path} must hold a JSON object", "rebuild the dataset with `kcdata build`")
+    return data
+
+
+def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _config_yaml(created_from: dict[str, Any]) -> bytes:
+    """The build config as YAML, in the form ``kcdata.config`` writes (sorted keys)."""
+    try:
+        from kcdata.config import dump_config, from_dict
+
+        return dump_config(from_dict(created_from, "manifest created_from")).encode("utf-8")
+    except KcdataError as exc:
+        raise ReleaseError(
+            f"the manifest's build config is invalid: {exc.message}", "rebuild the dataset with `kcdata build`"
+        ) from None
+    except ImportError:  # pragma: no cover - kcdata.config is part of the package
+        import yaml
+
+        return yaml.safe_dump(created_from, sort_keys=True, allow_unicode=True).encode("utf-8")
+
+
+def is_published(release_dir: Path) -> bool:
+    """Whether a release record names a Hub commit."""
+    hub = _read_manifest(release_dir).get("hub")
+    return isinstance(hub, dict) and bool(hub.get("commit"))
+
+
+def write_release(
+    dataset_dir: Path,
+    name: str,
+    version: str,
+    releases_dir: Path = Path("releases"),
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Record a built dataset as ``releases_dir/NAME/VERSION/``.
+
+    Args:
+        dataset_dir: folder written by ``kcdata build`` (its manifest, card and config are copied).
+        name: release name (letters, digits, ``.``, ``_``, ``-``).
+        version: release version, e.g. ``2024.06`` or ``v1.0.0``; also the Hub tag.
+        releases_dir: root folder of release records.
+        overwrite: replace an existing record that was never published.
+
+    Returns:
+        The release folder.
+
+    Raises:
+        ReleaseError: bad name or version, missing files, or a record that already exists
+            (a published one is never replaced).
+    """
+    for label, value in (("name", name), ("version", version)):
+        if not _SAFE.match(value) or ".." in value:
+            raise ReleaseError(
+                f"invalid release {label} {value!r}", "use letters, digits, '.', '_' and '-' (e.g. 2024.06)"
+            )
+    dataset_dir = Path(dataset_dir)
+    manifest = _read_manifest(dataset_dir)
+    card = dataset_dir / CARD_FILE
+    if not card.is_file():
+        raise ReleaseError(f"{card} not found", "rebuild the dataset with `kcdata build`")
+    created_from = manifest.get("created_from")
+    if not isinstance(created_from, dict):
+        raise ReleaseError(
+            f"{dataset_dir / MANIFEST_FILE} has no build config (created_from)",
+            "rebuild the dataset with `kcdata build`",
+        )
+    if manifest.get("name") not in (None, name):
+        logger.warning("release name %r differs from the dataset name %r", name, manifest.get("name"))
+    target = Path(releases_dir) / name / version
+    if target.exists():
+        if (target / MANIFEST_FILE).is_file() and is_published(target):
+            raise ReleaseError(
+                f"release {name} {version} is already published at {target}",
+                "published releases are immutable; use a new version",
+            )
+        if not overwrite:
+            raise ReleaseError(f"{target} already exists", "use a new version, or --overwrite an unpublished one")
+
+    files = {
+        CONFIG_FILE: _config_yaml(created_from),
+        MANIFEST_FILE: _manifest_bytes(manifest),
+        CARD_FILE: card.read_bytes(),
+    }
+    # Build the record in a sibling temporary folder, then move it into place in one step.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
+    try:
+        for fname, data in files.items():
+            (staging / fname).write_bytes(data)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("wrote release %s %s to %s", name, version, target)
+    return target
+
+
+def mark_published(release_dir: Path, hub_info: dict[str, Any]) -> None:
+    """Record the Hub repository and commit of a pushed release (``manifest.json`` ``hub``).
+
+    Args:
+        release_dir: ``releases/NAME/VERSION``.
+        hub_info: ``{"repo_id", "revision", "commit"}``.
+    """
+    manifest = _read_manifest(release_dir)
+    manifest["hub"] = {"repo_id": hub_info["repo_id"], "revision": hub_info.get("revision"), "commit": hub_info.get("commit")}
+    write_atomic(Path(release_dir) / MANIFEST_FILE, _manifest_bytes(manifest))
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """The outcome of rebuilding a release."""
+
+    release_dir: Path
+    """The release record that was rebuilt."""
+    out_dir: Path
+    """Where the rebuilt dataset was written."""
+    matched: tuple[str, ...]
+    """Files whose sha256 equals the record's."""
+    mismatched: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """path -> (recorded sha256, rebuilt sha256)."""
+    missing: tuple[str, ...] = ()
+    """Recorded files the rebuild did not produce."""
+    extra: tuple[str, ...] = ()
+    """Files the rebuild produced that the record does not list."""
+
+    @property
+    def ok(self) -> bool:
+        """True when every recorded file was rebuilt with the same hash and nothing else appeared."""
+        return not (self.mismatched or self.missing or self.extra)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = True) -> RebuildReport:
+    """Rebuild a release from its recorded config and compare every file's sha256.
+
+    Args:
+        release_dir: ``releases/NAME/VERSION`` with ``config.yaml`` and ``manifest.json``.
+        out_dir: where to write the rebuilt dataset; a fresh temporary folder when None.
+        offline: force the build offline (HTTP cache or the bundled sample only).
+
+    Returns:
+        A report of matched, mismatched, missing and extra files.
+
+    Raises:
+        ReleaseError: the record is incomplete.
+        ImportError: the build pipeline (``kcdata.pipeline``) is not installed.
+    """
+    from kcdata.config import load_config
+    from kcdata.pipeline import run_build
+
+    release_dir = Path(release_dir)
+    config_path = release_dir / CONFIG_FILE
+    if not config_path.is_file():
+        raise ReleaseError(f"{config_path} not found", "pass a folder written by `kcdata release`")
+    manifest = _read_manifest(release_dir)
+    expected: dict[str, str] = dict(manifest.get("files") or {})
+    if not expected:
+        raise ReleaseError(f"{release_dir / MANIFEST_FILE} lists no file hashes", "re-record the release")
+    config = load_config(config_path, offline=True if offline else None)
+    if out_dir is None:
+        out_dir = Path(tempfile.mkdtemp(prefix=f"kcdata-rebuild-{release_dir.name}-"))
+    out_dir = Path(out_dir)
+    logger.info("rebuilding %s into %s", release_dir, out_dir)
+    result = run_build(config, out_dir)
+
+    produced = dict(getattr(result, "files", None) or {})
+    matched: list[str] = []
+    mismatched: dict[str, tuple[str, str]] = {}
+    missing: list[str] = []
+    for rel, digest in sorted(expected.items()):
+        path = out_dir / rel
+        if not path.is_file():
+            missing.append(rel)
+            continue
+        actual = _sha256(path)
+        (matched.append(rel) if actual == digest else mismatched.__setitem__(rel, (digest, actual)))
+    extra = tuple(sorted(set(produced) - set(expected)))
+    return RebuildReport(release_dir, out_dir, tuple(matched), mismatched, tuple(missing), extra)
+
+
+__all__ = ["RebuildReport", "ReleaseError", "is_published", "mark_published", "rebuild", "write_atomic", "write_release"]

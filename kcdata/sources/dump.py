@@ -1,0 +1,744 @@
+"""Stream the Wikidata JSON dump (``latest-all.json`` — ``.gz``, ``.bz2`` or plain) at speed.
+
+The dump is one JSON array with one entity per line (``[``, then ``{...},`` lines, then ``]``);
+the full file is ~140 GB gzipped and ~1.8 TB of JSON, so everything here is streaming:
+
+1. One reader decompresses (python-isal's ``igzip`` in a helper thread where installed, else the
+   stdlib) and cuts the stream into multi-megabyte chunks at line boundaries.
+2. Each chunk goes whole to a worker (``workers >= 2``: a process pool with a bounded number of
+   chunks in flight, so memory stays constant; ``workers <= 1``: in the calling process).
+3. The worker pre-filters raw bytes — a line is parsed only if it contains the key of an asked
+   property (``"P6":``) or an asked entity id — parses it (``orjson`` where installed, else
+   :mod:`json`), and runs a per-entity function (default :func:`slim_entity`; any picklable
+   top-level function, e.g. ``functools.partial(kcdata.facts.parse_entity, source="dump")``).
+4. Results come back in input order.
+
+Corrupt or truncated input raises :class:`DumpError` naming the line and byte offset; nothing is
+written by this module, and callers write their outputs atomically after the stream ends, so a
+failure leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import logging
+import os
+import re
+import sys
+import time
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from kcdata.errors import ConfigError, InputError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_BYTES = 8 << 20
+"""Bytes of decompressed JSON handed to a worker at once (cut at a line end)."""
+
+try:  # optional fast JSON parser (extra "fast")
+    import orjson as _orjson
+
+    _loads: Callable[[bytes], Any] = _orjson.loads
+    JSON_BACKEND = "orjson"
+except ImportError:  # pragma: no cover - depends on the environment
+    _loads = json.loads
+    JSON_BACKEND = "json"
+
+try:  # optional fast gzip (extra "fast")
+    from isal import igzip as _igzip
+    from isal import igzip_threaded as _igzip_threaded
+
+    GZIP_BACKEND = "isal"
+except ImportError:  # pragma: no cover - depends on the environment
+    _igzip = None
+    _igzip_threaded = None
+    GZIP_BACKEND = "gzip"
+
+_ID_RE = re.compile(rb'"id":"([A-Z]\d+)"')
+_DATE_RE = re.compile(r"(?<!\d)(20\d{6})(?!\d)")
+
+
+class DumpError(InputError):
+    """The dump is corrupt or truncated; the message names the line and byte offset."""
+
+
+@dataclass
+class DumpStats:
+    """Counters of one pass over a dump (updated as the stream goes)."""
+
+    bytes_in: int = 0
+    """Decompressed bytes read."""
+    entities: int = 0
+    """Entity lines seen."""
+    candidates: int = 0
+    """Lines that passed the raw-byte pre-filter and were parsed."""
+    results: int = 0
+    """Non-``None`` results of the per-entity function."""
+    seconds: float = 0.0
+    """Wall time of the pass."""
+    backends: dict[str, str] = field(default_factory=dict)
+    """Decompressor and JSON parser used."""
+
+
+# -- opening -----------------------------------------------------------------------------------
+
+
+def open_dump(path: str | os.PathLike[str], *, threaded: bool = True) -> tuple[BinaryIO, BinaryIO]:
+    """Open a dump for reading decompressed bytes, choosing the codec by magic bytes.
+
+    Args:
+        path: ``.json``, ``.json.gz`` or ``.json.bz2`` (the extension is not trusted).
+        threaded: Decompress gzip in a helper thread when python-isal is installed.
+
+    Returns:
+        ``(decompressed stream, raw file)``; the raw file's ``tell()`` gives the compressed
+        position for error messages. Close the first one when done.
+
+    Raises:
+        ConfigError: The path does not exist.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"dump file not found: {p}",
+                          "download latest-all.json.gz from https://dumps.wikimedia.org/wikidatawiki/"
+                          "entities/ and pass its path")
+    raw = open(p, "rb")  # noqa: SIM115 - closed with the stream
+    magic = raw.read(3)
+    raw.seek(0)
+    if magic[:2] == b"\x1f\x8b":
+        if _igzip_threaded is not None and threaded:
+            raw.close()
+            stream = _igzip_threaded.open(p, "rb", threads=1)
+            return stream, _TellProxy(stream)
+        if _igzip is not None:
+            return _igzip.IGzipFile(fileobj=raw, mode="rb"), raw
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    if magic == b"BZh":
+        return bz2.BZ2File(raw, "rb"), raw
+    return raw, raw
+
+
+class _TellProxy:
+    """Stand-in for the raw file when the threaded reader owns it (position unknown)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def tell(self) -> int:
+        try:
+            return int(self._stream.raw.tell()) if hasattr(self._stream, "raw") else -1
+        except (OSError, ValueError, AttributeError):
+            return -1
+
+
+def dump_date(path: str | os.PathLike[str]) -> str | None:
+    """The dump date from a file name such as ``wikidata-20240101-all.json.gz``, as YYYY-MM-DD."""
+    m = _DATE_RE.search(Path(path).name)
+    if not m:
+        return None
+    s = m.group(1)
+    return f"{s[:4]}-{s[4:6]}-{s[6:]}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole lines of the decompressed dump."""
+
+    data: bytes
+    """The bytes, ending with a newline (except possibly the very last chunk)."""
+    offset: int
+    """Decompressed byte offset of ``data[0]``."""
+    line: int
+    """1-based line number of the first line."""
+    last: bool
+    """Whether this is the end of the stream."""
+
+
+def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+                raw: Any = None) -> Iterator[Chunk]:
+    """Cut a decompressed stream into chunks of whole lines.
+
+    Args:
+        stream: Decompressed byte stream.
+        chunk_bytes: Target chunk size.
+        raw: Raw (compressed) file, for the compressed position in error messages.
+
+    Yields:
+        Chunks in order.
+
+    Raises:
+        DumpError: Decompression failed (corrupt or truncated file).
+    """
+    offset = 0
+    line = 1
+    rest = b""
+    while True:
+        try:
+            block = stream.read(chunk_bytes)
+        except (EOFError, OSError, zlib.error, ValueError) as err:
+            pos = raw.tell() if raw is not None else -1
+            at_line = line + rest.count(b"\n")
+            where = f" near compressed byte {pos:,}" if pos and pos > 0 else ""
+            raise DumpError(
+                f"dump is corrupt or truncated: decompression failed after decompressed byte "
+                f"{offset + len(rest):,} (line {at_line:,}){where}: {err}",
+                "download the file again (compare its sha1 with the one on dumps.wikimedia.org)"
+            ) from err
+        if not block:
+            if rest:
+                yield Chunk(rest, offset, line, True)
+            else:
+                yield Chunk(b"", offset, line, True)
+            return
+        buf = rest + block if rest else block
+        cut = buf.rfind(b"\n")
+        if cut == -1:
+            rest = buf
+            continue
+        data, rest = buf[: cut + 1], buf[cut + 1 :]
+        yield Chunk(data, offset, line, False)
+        offset += len(data)
+        line += data.count(b"\n")
+
+
+# -- per-entity work ---------------------------------------------------------------------------
+
+
+def property_needles(relations: Iterable[str]) -> tuple[bytes, ...]:
+    """Raw-byte keys that an entity with a claim for one of ``relations`` must contain."""
+    return tuple(f'"{r}":'.encode() for r in sorted(set(relations)))
+
+
+def slim_entity(entity: dict[str, Any], relations: frozenset[str] | None = None,
+                languages: frozenset[str] | None = None) -> dict[str, Any] | None:
+    """Keep what a fact needs: claims of ``relations``, terms in ``languages``, sitelink titles.
+
+    Args:
+        entity: A full Wikibase entity.
+        relations: Property ids to keep (``None``: all claims).
+        languages: Language codes of labels/aliases/descriptions to keep (``None``: all).
+
+    Returns:
+        A smaller entity dict of the same shape, or ``None`` when it has no claim for
+        ``relations``.
+    """
+    claims = entity.get("claims") or {}
+    if relations is not None:
+        claims = {p: v for p, v in claims.items() if p in relations}
+        if not claims:
+            return None
+    out: dict[str, Any] = {k: entity[k] for k in ("type", "id", "lastrevid", "modified")
+                           if k in entity}
+    for terms in ("labels", "descriptions", "aliases"):
+        val = entity.get(terms) or {}
+        if languages is not None and isinstance(val, dict):
+            val = {lang: v for lang, v in val.items() if lang in languages}
+        out[terms] = val
+    out["claims"] = claims
+    sitelinks = entity.get("sitelinks") or {}
+    out["sitelinks"] = {s: {"site": s, "title": v.get("title")} for s, v in sitelinks.items()} \
+        if isinstance(sitelinks, dict) else {}
+    return out
+
+
+def terms_only(entity: dict[str, Any], languages: frozenset[str] | None = None) -> dict[str, Any]:
+    """Labels and aliases (and id, type) of an entity, for the label table of referenced ids."""
+    out: dict[str, Any] = {"type": entity.get("type"), "id": entity.get("id")}
+    for terms in ("labels", "aliases"):
+        val = entity.get(terms) or {}
+        if languages is not None and isinstance(val, dict):
+            val = {lang: v for lang, v in val.items() if lang in languages}
+        out[terms] = val
+    return out
+
+
+def referenced_ids(entity: dict[str, Any]) -> set[str]:
+    """Ids of items/properties referenced by the entity's claims (values and qualifiers)."""
+    found: set[str] = set()
+
+    def snak(s: dict[str, Any]) -> None:
+        prop = s.get("property")
+        if prop:
+            found.add(prop)
+        dv = s.get("datavalue") or {}
+        if dv.get("type") == "wikibase-entityid":
+            v = dv.get("value") or {}
+            vid = v.get("id")
+            if not vid and "numeric-id" in v:
+                prefix = {"item": "Q", "property": "P", "lexeme": "L"}.get(v.get("entity-type"),
+                                                                         "Q")
+                vid = f"{prefix}{v['numeric-id']}"
+            if vid:
+                found.add(vid)
+        elif dv.get("type") == "quantity":
+            unit = (dv.get("value") or {}).get("unit", "")
+            if "/entity/" in unit:
+                found.add(unit.rsplit("/", 1)[-1])
+
+    for statements in (entity.get("claims") or {}).values():
+        for st in statements:
+            snak(st.get("mainsnak") or {})
+            for quals in (st.get("qualifiers") or {}).values():
+                for q in quals:
+                    snak(q)
+    found.discard(entity.get("id"))
+    return found
+
+
+_TOP_KEYS = (b'"labels":', b'"descriptions":', b'"aliases":', b'"claims":', b'"sitelinks":',
+             b'"lastrevid":', b'"modified":')
+_PKEY_RE = re.compile(rb'"P\d+":\[')
+
+
+class _Fallback(Exception):
+    """The raw line does not have the layout the fast path expects: parse it whole."""
+
+
+def _statement_level(line: bytes, pos: int, end: int) -> bool:
+    """Whether the ``"Pn":[`` key at ``pos`` opens a statement list (not qualifier/reference snaks).
+
+    A statement object carries ``"mainsnak"`` before any ``"snaktype"`` (its mainsnak's); a
+    snak list shows ``"snaktype"`` first.
+    """
+    m = line.find(b'"mainsnak"', pos, end)
+    if m == -1:
+        return False
+    s = line.find(b'"snaktype"', pos, end)
+    return s == -1 or m < s
+
+
+def fast_slim(line: bytes, relations: frozenset[str] | None,
+              languages: frozenset[str] | None = None, *,
+              terms_only_: bool = False) -> dict[str, Any] | None:
+    """:func:`slim_entity` (or :func:`terms_only`) straight from a raw dump line.
+
+    Parses only the top-level parts needed (terms, the statement lists of ``relations``,
+    sitelinks) instead of the whole entity; the skipped parts (other claims, their references)
+    are most of a large entity's bytes. Falls back to a full parse whenever the line's layout is
+    not the one expected, so the result always equals ``slim_entity(json.loads(line), ...)``.
+
+    Args:
+        line: One entity's JSON (no trailing comma).
+        relations: Property ids (``None``: all claims, i.e. a full parse).
+        languages: Languages of the terms to keep (``None``: all).
+        terms_only_: Return :func:`terms_only` instead.
+
+    Returns:
+        The slim entity, or ``None`` when it has no statement for ``relations``.
+    """
+    if relations is None and not terms_only_:
+        return slim_entity(_loads(line), None, languages)
+    try:
+        return _fast_slim(line, relations or frozenset(), languages, terms_only_)
+    except (_Fallback, ValueError, TypeError, KeyError, AttributeError):
+        entity = _loads(line)
+        if terms_only_:
+            return terms_only(entity, languages)
+        return slim_entity(entity, relations, languages)
+
+
+def _fast_slim(line: bytes, relations: frozenset[str], languages: frozenset[str] | None,
+               terms_only_: bool) -> dict[str, Any] | None:
+    if not line.startswith(b"{") or not line.endswith(b"}"):
+        raise _Fallback
+    found = []
+    for key in _TOP_KEYS:
+        p = line.find(key)
+        if p != -1:
+            found.append((p, key))
+    claims_at = next((p for p, k in found if k == b'"claims":'), -1)
+    # top-level "type"/"id" come before the claims in every known layout; a first "id" after
+    # the claims would be a statement id: let the full parser handle such a layout
+    head_end = claims_at if claims_at != -1 else len(line)
+    head: dict[str, Any] = {}
+    for key in (b'"type":', b'"id":'):
+        p = line.find(key, 0, head_end)
+        if p == -1:
+            raise _Fallback
+        found.append((p, key))
+    found.sort()
+    close = len(line) - 1  # the entity's closing brace
+    seg: dict[bytes, tuple[int, int]] = {}
+    for i, (p, key) in enumerate(found):
+        start = p + len(key)
+        end = found[i + 1][0] - 1 if i + 1 < len(found) else close
+        if line[end:end + 1] not in (b",", b"}"):
+            raise _Fallback
+        seg[key] = (start, end)
+
+    def value(key: bytes) -> Any:
+        a, b = seg[key]
+        return _loads(line[a:b])
+
+    for key, name in ((b'"type":', "type"), (b'"id":', "id")):
+        head[name] = value(key)
+    if not isinstance(head["id"], str):
+        raise _Fallback
+    out: dict[str, Any] = {}
+    if terms_only_:
+        out = {"type": head["type"], "id": head["id"]}
+        for key, name in ((b'"labels":', "labels"), (b'"aliases":', "aliases")):
+            val = (value(key) if key in seg else {}) or {}
+            if languages is not None and isinstance(val, dict):
+                val = {lang: v for lang, v in val.items() if lang in languages}
+            out[name] = val
+        return out
+    claims: dict[str, Any] = {}
+    positions: dict[str, int] = {}
+    if claims_at != -1:
+        ca, cb = seg[b'"claims":']
+        first = line.find(b"[", ca, cb)
+        if line[ca:ca + 1] == b"{" and first != -1 and line[ca + 1:ca + 2] == b'"':
+            if not _statement_level(line, first, cb):
+                raise _Fallback  # statements whose keys come in another order
+        for rel in relations:
+            needle = f'"{rel}":['.encode()
+            pos = line.find(needle, ca, cb)
+            while pos != -1 and not _statement_level(line, pos + len(needle) - 1, cb):
+                pos = line.find(needle, pos + len(needle), cb)
+            if pos == -1:
+                continue
+            astart = pos + len(needle) - 1
+            aend = cb - 1  # before the claims object's closing brace
+            for m in _PKEY_RE.finditer(line, astart + 1, cb):
+                if _statement_level(line, m.end() - 1, cb):
+                    aend = m.start() - 1
+                    break
+            arr = _loads(line[astart:aend])
+            if not isinstance(arr, list) or any(
+                    (st.get("mainsnak") or {}).get("property", rel) != rel for st in arr):
+                raise _Fallback
+            claims[rel] = arr
+            positions[rel] = pos
+    if not claims:
+        return None
+    out = {"type": head["type"], "id": head["id"]}
+    for key, name in ((b'"lastrevid":', "lastrevid"), (b'"modified":', "modified")):
+        if key in seg:
+            out[name] = value(key)
+    for key, name in ((b'"labels":', "labels"), (b'"descriptions":', "descriptions"),
+                      (b'"aliases":', "aliases")):
+        val = (value(key) if key in seg else {}) or {}
+        if languages is not None and isinstance(val, dict):
+            val = {lang: v for lang, v in val.items() if lang in languages}
+        out[name] = val
+    # keep the claims in the entity's own order, as slim_entity does
+    out["claims"] = {rel: claims[rel] for rel in sorted(claims, key=lambda r: positions[r])}
+    sitelinks = (value(b'"sitelinks":') if b'"sitelinks":' in seg else {}) or {}
+    out["sitelinks"] = {s: {"site": s, "title": v.get("title")} for s, v in sitelinks.items()} \
+        if isinstance(sitelinks, dict) else {}
+    return out
+
+
+@dataclass(frozen=True)
+class _Job:
+    needles: tuple[bytes, ...] | None
+    ids: frozenset[str] | None
+    mode: str  # "slim" | "terms" | "full"
+    relations: frozenset[str] | None
+    languages: frozenset[str] | None
+    fn: Callable[[dict[str, Any]], Any] | None
+
+
+_JOB: _Job | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
+    """Pre-filter, parse and process one chunk; returns (entities, candidates, results)."""
+    job = job or _JOB
+    assert job is not None
+    data = chunk.data
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    entities = n_lines
+    # bracket lines of the array are not entities
+    if chunk.line == 1 and data[:1] == b"[":
+        entities -= 1
+    tail = data[-8:].rstrip()
+    if tail.endswith(b"]") and tail[-2:-1] in (b"\n", b""):
+        entities -= 1
+    spans: list[tuple[int, int]]
+    if job.needles is None and job.ids is None:
+        spans = []
+        pos = 0
+        while pos < len(data):
+            end = data.find(b"\n", pos)
+            end = len(data) if end == -1 else end
+            spans.append((pos, end))
+            pos = end + 1
+    else:
+        starts: dict[int, int] = {}
+        for needle in job.needles or ():
+            pos = data.find(needle)
+            while pos != -1:
+                ls = data.rfind(b"\n", 0, pos) + 1
+                le = data.find(b"\n", pos)
+                le = len(data) if le == -1 else le
+                starts[ls] = le
+                pos = data.find(needle, le)
+        if job.ids is not None and job.needles is None:
+            # lines of the asked ids: the entity id is the first "id" key on the line
+            pos = 0
+            while pos < len(data):
+                end = data.find(b"\n", pos)
+                end = len(data) if end == -1 else end
+                if pos not in starts:
+                    m = _ID_RE.search(data, pos, min(end, pos + 4096))
+                    if m is None or b"$" in m.group(0):
+                        m = _ID_RE.search(data, pos, end)
+                    if m is not None and m.group(1).decode() in job.ids:
+                        starts[pos] = end
+                pos = end + 1
+        spans = sorted(starts.items())
+    results: list[Any] = []
+    candidates = 0
+    for ls, le in spans:
+        line = data[ls:le].strip()
+        if line.endswith(b","):
+            line = line[:-1]
+        if not line or line in (b"[", b"]"):
+            continue
+        candidates += 1
+        try:
+            if job.mode == "slim":
+                entity = fast_slim(line, job.relations, job.languages)
+            elif job.mode == "terms":
+                entity = fast_slim(line, None, job.languages, terms_only_=True)
+            else:
+                entity = _loads(line)
+        except ValueError as err:
+            lineno = chunk.line + data.count(b"\n", 0, ls)
+            raise DumpError(
+                f"dump line {lineno:,} (decompressed byte {chunk.offset + ls:,}) is not valid "
+                f"JSON: {err}; starts {line[:80]!r}",
+                "the file is corrupt or truncated: download it again") from None
+        if entity is None:
+            continue
+        if not isinstance(entity, dict):
+            lineno = chunk.line + data.count(b"\n", 0, ls)
+            raise DumpError(f"dump line {lineno:,} is not an entity object",
+                            "pass a Wikidata JSON dump (latest-all.json[.gz|.bz2])")
+        if job.ids is not None and entity.get("id") not in job.ids:
+            continue
+        out = job.fn(entity) if job.fn is not None else entity
+        if out is not None:
+            results.append(out)
+    return entities, candidates, results
+
+
+# -- the stream --------------------------------------------------------------------------------
+
+
+class _Progress:
+    def __init__(self, enabled: bool, label: str, every: float = 2.0) -> None:
+        self.enabled = enabled
+        self.label = label
+        self.every = every
+        self.t0 = time.perf_counter()
+        self.next = self.t0 + every
+
+    def update(self, stats: DumpStats, final: bool = False) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now < self.next and not final):
+            return
+        self.next = now + self.every
+        dt = max(now - self.t0, 1e-9)
+        sys.stderr.write(
+            f"\r{self.label}: {stats.bytes_in / 1e6:,.0f} MB, {stats.entities:,} entities "
+            f"({stats.entities / dt:,.0f}/s, {stats.bytes_in / 1e6 / dt:,.0f} MB/s), "
+            f"{stats.results:,} kept" + ("\n" if final else ""))
+        sys.stderr.flush()
+
+
+def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None = None,
+              ids: Iterable[str] | None = None, languages: Iterable[str] | None = None,
+              terms: bool = False,
+              fn: Callable[[dict[str, Any]], Any] | None = None, workers: int = 1,
+              chunk_bytes: int = DEFAULT_CHUNK_BYTES, progress: bool = False,
+              stats: DumpStats | None = None, max_in_flight: int | None = None,
+              require_end: bool = True) -> Iterator[Any]:
+    """Stream a dump and yield the per-entity results, in dump order.
+
+    Args:
+        path: The dump (``.json``, ``.json.gz``, ``.json.bz2``).
+        relations: Property ids; only entities whose raw line contains one of their keys are
+            parsed (``None``: no property pre-filter).
+        ids: Entity ids to keep (``None``: all). With ``relations`` too, both must match.
+        languages: Languages of the terms kept in slim / terms entities (``None``: all).
+        terms: Yield :func:`terms_only` entities of ``ids`` (labels and aliases only).
+        fn: Picklable top-level function run in the workers on each entity — the slim entity
+            (see :func:`slim_entity`, built by :func:`fast_slim`) when ``relations`` is given,
+            else the full entity; ``None`` results are dropped. Default: yield the entity.
+        workers: ``<= 1`` runs in this process; ``N >= 2`` uses N worker processes while this
+            process decompresses and cuts chunks.
+        chunk_bytes: Decompressed bytes per chunk.
+        progress: Write a progress line with entities/s to stderr.
+        stats: Filled with counters as the stream goes.
+        max_in_flight: Chunks queued to workers at once (default ``2 * workers``); bounds memory.
+        require_end: A stream that opens the JSON array with ``[`` must close it with ``]``;
+            otherwise it is reported as truncated. Pass ``False`` for excerpts (``head -n``).
+
+    Yields:
+        Per-entity results.
+
+    Raises:
+        DumpError: Corrupt or truncated input (line and byte offset named).
+        ConfigError: Missing file or bad arguments.
+    """
+    if workers < 1:
+        raise ConfigError(f"workers must be >= 1, got {workers}", "pass --workers 1 or more")
+    rel = frozenset(relations) if relations is not None else None
+    idset = frozenset(ids) if ids is not None else None
+    langs = frozenset(languages) if languages is not None else None
+    mode = "terms" if terms else ("slim" if rel is not None else "full")
+    if terms and idset is None:
+        raise ConfigError("terms=True needs ids", "pass the ids whose labels are wanted")
+    needles = property_needles(rel) if rel is not None and not terms else None
+    if rel is not None and not rel and idset is None:
+        needles = ()  # nothing asked: every line is filtered out
+    job = _Job(needles, idset, mode, rel, langs, fn)
+    stats = stats if stats is not None else DumpStats()
+    stats.backends = {"gzip": GZIP_BACKEND, "json": JSON_BACKEND}
+    prog = _Progress(progress, f"dump {Path(path).name}")
+    t0 = time.perf_counter()
+    stream, raw = open_dump(path)
+    try:
+        chunks = iter_chunks(stream, chunk_bytes, raw)
+        state = {"open": False, "closed": False}
+
+        def counted(chunks_: Iterator[Chunk]) -> Iterator[Chunk]:
+            for c in chunks_:
+                stats.bytes_in += len(c.data)
+                if c.line == 1 and c.data.lstrip()[:1] == b"[":
+                    state["open"] = True
+                tail = c.data.rstrip()
+                if tail:
+                    state["closed"] = tail.endswith(b"]")
+                if c.last and require_end and state["open"] and not state["closed"]:
+                    lines = c.line + c.data.count(b"\n")
+                    raise DumpError(
+                        "dump is truncated: the JSON array is not closed with ']' (the stream "
+                        f"ends at decompressed byte {c.offset + len(c.data):,}, line {lines:,})",
+                        "the download or decompression stopped early: download the file again")
+                yield c
+
+        if workers <= 1:
+            for chunk in counted(chunks):
+                n, cand, res = _scan(chunk, job)
+                stats.entities += n
+                stats.candidates += cand
+                stats.results += len(res)
+                yield from res
+                prog.update(stats)
+        else:
+            limit = max_in_flight or 2 * workers
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                     initargs=(job,)) as pool:
+                pending: deque[Future[tuple[int, int, list[Any]]]] = deque()
+                try:
+                    for chunk in counted(chunks):
+                        pending.append(pool.submit(_scan, chunk))
+                        while len(pending) >= limit or (pending and pending[0].done()):
+                            n, cand, res = pending.popleft().result()
+                            stats.entities += n
+                            stats.candidates += cand
+                            stats.results += len(res)
+                            yield from res
+                            prog.update(stats)
+                    while pending:
+                        n, cand, res = pending.popleft().result()
+                        stats.entities += n
+                        stats.candidates += cand
+                        stats.results += len(res)
+                        yield from res
+                        prog.update(stats)
+                finally:
+                    for f in pending:
+                        f.cancel()
+    finally:
+        stream.close()
+        if raw is not stream and hasattr(raw, "close"):
+            raw.close()
+        stats.seconds = time.perf_counter() - t0
+    prog.update(stats, final=True)
+
+
+def iter_entities(path: str | os.PathLike[str], relations: Iterable[str],
+                  languages: Iterable[str] | None = None, *, workers: int = 1,
+                  referenced_labels: bool = True, progress: bool = False,
+                  stats: DumpStats | None = None,
+                  require_end: bool = True) -> Iterator[dict[str, Any]]:
+    """Entities with claims for ``relations``, then the terms of every entity they reference.
+
+    Two passes over the dump: the first yields slim subject entities (see :func:`slim_entity`)
+    and collects the ids their claims and qualifiers reference; the second yields
+    :func:`terms_only` entities (labels and aliases) for those ids. Both are standard Wikibase
+    entity dicts, as the API source yields.
+
+    Args:
+        path: The dump.
+        relations: Property ids of the facts wanted.
+        languages: Languages of labels/aliases to keep (``None``: all).
+        workers: Worker processes (see :func:`iter_dump`).
+        referenced_labels: Run the second pass.
+        progress: Progress on stderr.
+        stats: Counters of the first pass.
+        require_end: See :func:`iter_dump`.
+
+    Yields:
+        Entity dicts.
+    """
+    rel = frozenset(relations)
+    langs = frozenset(languages) if languages is not None else None
+    wanted: set[str] = set()
+    seen: set[str] = set()
+    for ent in iter_dump(path, relations=rel, languages=langs, workers=workers,
+                         progress=progress, stats=stats, require_end=require_end):
+        seen.add(ent["id"])
+        wanted |= referenced_ids(ent)
+        yield ent
+    wanted -= seen
+    if referenced_labels and wanted:
+        log.info("second pass over %s for the labels of %d referenced entities", path,
+                 len(wanted))
+        yield from iter_dump(path, ids=wanted, languages=langs, terms=True, workers=workers,
+                             progress=progress, require_end=require_end)
+
+
+def write_jsonl_atomic(items: Iterable[Any], out: str | os.PathLike[str]) -> int:
+    """Write items as JSON lines to ``out`` via a temporary file renamed at the end.
+
+    If the input raises (e.g. a :class:`DumpError`), the temporary file is removed and ``out``
+    is untouched.
+
+    Returns:
+        Number of lines written.
+    """
+    out_p = Path(out)
+    out_p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_p.with_name(f".{out_p.name}.{os.getpid()}.tmp")
+    n = 0
+    try:
+        with io.open(tmp, "w", encoding="utf-8") as fh:
+            for item in items:
+                fh.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
+                fh.write("\n")
+                n += 1
+        os.replace(tmp, out_p)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
