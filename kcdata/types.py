@@ -68,11 +68,15 @@ class TimeValue:
             return first, nxt - dt.timedelta(days=1)
         if self.precision >= PRECISION_YEAR:
             return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
-        span = {PRECISION_DECADE: 10, PRECISION_CENTURY: 100, PRECISION_MILLENNIUM: 1000}.get(
-            self.precision, 10 ** max(1, 9 - self.precision)
-        )
-        start = max(1, (self.year // span) * span)
-        end = min(9999, start + span - 1)
+        if self.precision == PRECISION_DECADE:
+            start = (self.year // 10) * 10
+            end = start + 9
+        else:
+            # Wikibase convention: year 300 at century precision is the 3rd century (201-300).
+            span = {PRECISION_CENTURY: 100, PRECISION_MILLENNIUM: 1000}.get(self.precision, 10 ** max(2, 9 - self.precision))
+            n = (self.year - 1) // span + 1
+            start, end = (n - 1) * span + 1, n * span
+        start, end = max(1, start), min(9999, end)
         return dt.date(start, 1, 1), dt.date(end, 12, 31)
 
 

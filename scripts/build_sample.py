@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from kcdata.facts import read_entities  # noqa: E402
 from kcdata.render import load_relations  # noqa: E402
 
-LANGUAGES = ["en", "de", "fr", "ru", "es", "it", "ja", "zh", "ar", "pt", "nl", "pl"]
+LANGUAGES = ["mul", "en", "de", "fr", "ru", "es", "it", "ja", "zh", "ar", "pt", "nl", "pl"]
 EXTRA_RELATIONS = {"P31", "P279"}
 ENTITY_GLOBS = ["wikidata_entities/*/*.json", "wikidata_api/*/*.json"]
 DUMPS = ["wikidata_dump_sample/wikibase-dump-filter_latest-all_first50.json"]

@@ -15,8 +15,11 @@ from kcdata.cli.options import as_of_option
 @as_of_option
 @click.option("--relations", multiple=True, metavar="PID[,PID...]", help="Only these relations.")
 @click.option("--lang", default="en", show_default=True, help="Language of the labels printed.")
+@click.option("--label-table", type=click.Path(dir_okay=False), default=None,
+              help="JSONL(.gz) table of {id, lang, label} for referenced entities "
+                   "(default: the embedded sample's table).")
 @click.option("--all-relations", is_flag=True, help="Also facts of relations without templates (as static/temporal by qualifiers only).")
-def classify(files, as_of, relations, lang, all_relations) -> None:
+def classify(files, as_of, relations, lang, label_table, all_relations) -> None:
     """Classify the facts in entity JSON FILEs (dump lines, Special:EntityData, wbgetentities, or -).
 
     Prints one JSON object per fact: subject_id, relation, fact_type, rule, as_of, evidence and
@@ -50,6 +53,12 @@ def classify(files, as_of, relations, lang, all_relations) -> None:
     store = LabelStore()
     for e in entities:
         store.add(parse_entity_info(e))
+    from pathlib import Path
+
+    from kcdata.resources import sample_dir
+    from kcdata.sources.snapshot import load_label_table
+
+    load_label_table(Path(label_table) if label_table else sample_dir() / "labels.jsonl.gz", store, {lang})
     for e in entities:
         for fact in parse_entity(e, "cli", None if all_relations and not rel else wanted):
             spec = specs.get(fact.relation) or RelationSpec(

@@ -31,6 +31,7 @@ from kcdata.types import Classification, Counterfactual, Entity, Fact, TimeValue
 
 STRATEGIES = ("substitute_v1", "outdated_v1", "rival_v1", "number_v1", "date_shift_v1")
 POPULARITY_NEIGHBOURS = 8
+MUL = "mul"  # Wikidata's "multiple languages" label, valid in every language without its own
 MIN_NUMBER_GAP = 0.02
 
 
@@ -73,14 +74,22 @@ class LabelStore:
             cur.labels[lang] = label
 
     def label(self, qid: str | None, lang: str) -> str | None:
-        """The label of ``qid`` in ``lang``, or None (never a fallback to another language)."""
+        """The label of ``qid`` in ``lang``, or None.
+
+        Never a fallback to another language, except Wikidata's own ``mul`` label, which by
+        Wikidata's definition is the label in every language that has none of its own.
+        """
         e = self.entities.get(qid or "")
-        return e.labels.get(lang) if e else None
+        if not e:
+            return None
+        return e.labels.get(lang) or e.labels.get(MUL)
 
     def aliases(self, qid: str | None, lang: str) -> tuple[str, ...]:
-        """Aliases of ``qid`` in ``lang`` (the label not included)."""
+        """Aliases of ``qid`` in ``lang`` (the label not included), plus ``mul`` aliases."""
         e = self.entities.get(qid or "")
-        return e.aliases.get(lang, ()) if e else ()
+        if not e:
+            return ()
+        return e.aliases.get(lang, ()) + tuple(a for a in e.aliases.get(MUL, ()) if a not in e.aliases.get(lang, ()))
 
     def forms(self, qid: str | None, lang: str) -> list[str]:
         """Label then aliases, deduplicated."""
