@@ -1,0 +1,331 @@
+"""Benchmark of the dump source against a naive reader and the decompression floor.
+
+Builds a dump-format ``.json.gz`` (one JSON array, one entity per line, lines ending in ``,``) of
+at least ``--size-mb`` compressed megabytes from the real fixture entities in
+``../shared/fixtures`` (each copy gets new ids), then times, each in a fresh process:
+
+a. ``naive``   — ``gzip.open`` + ``json.loads`` on every line (all entities);
+b. ``floor``   — decompress and split lines only (stdlib gzip, and the fastest installed codec);
+c. ``kcdata``  — :func:`kcdata.sources.dump.iter_dump` extracting facts for the sample's
+   relations, with 1 and with 2 workers.
+
+It prints MB/s (of decompressed JSON) and entities/s for each, the ratios c/a and c/b, and the
+peak resident memory of each run (the main process plus the largest worker).
+
+Run (full size, ~2-4 minutes on two cores)::
+
+    python tests/benchmarks/bench_dump.py
+    python tests/benchmarks/bench_dump.py --size-mb 20      # quick look
+    python tests/benchmarks/bench_dump.py --keep /tmp/bench.json.gz   # reuse the file
+
+Targets (issue 3): kcdata with 1 worker >= 3x naive; peak memory < 1 GB whatever the input
+size; 2 workers >= 1.6x one worker where two cores are free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from kcdata.sources import dump as dump_mod  # noqa: E402
+
+FIXTURES = REPO.parent / "shared" / "fixtures"
+DEFAULT_RELATIONS = ("P6", "P17", "P19", "P20", "P26", "P35", "P36", "P54", "P69", "P108",
+                     "P159", "P1082")
+
+
+def sample_relations() -> list[str]:
+    """Relation ids of the sample (``templates/relations/*/relation.yaml``), else defaults."""
+    found = []
+    for p in sorted((REPO / "templates" / "relations").glob("*/relation.yaml")):
+        for line in p.read_text(encoding="utf-8").splitlines():
+            if line.startswith("id:"):
+                found.append(line.split(":", 1)[1].strip().strip("'\""))
+                break
+    return found or list(DEFAULT_RELATIONS)
+
+
+def fixture_entities() -> list[dict[str, Any]]:
+    """Every item entity in the fixtures (dump lines and entity files)."""
+    out: list[dict[str, Any]] = []
+    first50 = FIXTURES / "wikidata_dump_sample" / "wikibase-dump-filter_latest-all_first50.json"
+    for line in first50.read_bytes().splitlines():
+        line = line.strip().rstrip(b",")
+        if line and line not in (b"[", b"]"):
+            out.append(json.loads(line))
+    for p in sorted((FIXTURES / "wikidata_entities").glob("*/*.json")):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        ents = doc["entities"].values() if "entities" in doc else [doc]
+        out.extend(e for e in ents if isinstance(e, dict) and e.get("type") == "item")
+    # the dump's own layout: these keys, in this order (entity files add pageid, ns, title)
+    keys = ("type", "id", "labels", "descriptions", "aliases", "claims", "sitelinks",
+            "lastrevid", "modified")
+    return [{k: e[k] for k in keys if k in e} for e in out]
+
+
+def make_dump(path: Path, size_mb: float) -> tuple[int, int]:
+    """Write a dump of at least ``size_mb`` compressed MB; returns (entities, json bytes)."""
+    try:
+        from isal import igzip
+
+        opener: Any = functools.partial(igzip.open, compresslevel=3)
+    except ImportError:
+        opener = functools.partial(gzip.open, compresslevel=6)
+    base = fixture_entities()
+    lines = []
+    for e in base:
+        s = json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+        lines.append((e["id"], s))
+    target = size_mb * 1e6
+    n = 0
+    raw = 0
+    next_id = 900_000_000
+    with opener(path, "wb") as fh:
+        fh.write(b"[\n")
+        while path.stat().st_size < target:
+            block = []
+            for old_id, s in lines:
+                new_id = f"Q{next_id}"
+                next_id += 1
+                # a new id per copy: the entity id and the statement GUID prefixes
+                s2 = s.replace(f'"id":"{old_id}"', f'"id":"{new_id}"', 1).replace(
+                    f'"{old_id}$', f'"{new_id}$').replace(f'"{old_id.lower()}$', f'"{new_id}$')
+                block.append(s2)
+            data = (",\n".join(block) + ",\n").encode("utf-8")
+            fh.write(data)
+            raw += len(data)
+            n += len(block)
+            fh.flush()
+        last = json.dumps({"type": "item", "id": f"Q{next_id}", "labels": {}, "claims": {}},
+                          separators=(",", ":")).encode()
+        fh.write(last + b"\n]\n")
+        raw += len(last) + 4
+        n += 1
+    return n, raw
+
+
+# -- the variants, each run in a fresh process --------------------------------------------------
+
+
+def facts_for(entity: dict[str, Any], relations: frozenset[str]) -> Any:
+    """kcdata's per-entity work: claims of the asked relations -> facts (or slim entities)."""
+    slim = dump_mod.slim_entity(entity, relations)
+    if slim is None:
+        return None
+    try:
+        from kcdata.facts import parse_entity
+    except ImportError:
+        return slim
+    facts = [f for f in parse_entity(slim, "dump")
+             if getattr(f, "relation", getattr(f, "property", None)) in relations]
+    return facts or None
+
+
+def run_naive(path: str, relations: frozenset[str]) -> dict[str, Any]:
+    n = kept = 0
+    nbytes = 0
+    with gzip.open(path, "rb") as fh:
+        for line in fh:
+            nbytes += len(line)
+            line = line.strip()
+            if line in (b"[", b"]", b""):
+                continue
+            if line.endswith(b","):
+                line = line[:-1]
+            e = json.loads(line)
+            n += 1
+            if any(p in relations for p in e.get("claims", {})):
+                kept += 1
+    return {"entities": n, "bytes": nbytes, "kept": kept}
+
+
+def run_floor(path: str, codec: str) -> dict[str, Any]:
+    if codec == "gzip":
+        stream: Any = gzip.open(path, "rb")
+    else:
+        stream, _ = dump_mod.open_dump(path)
+    n = nbytes = 0
+    rest = b""
+    with stream:
+        while True:
+            block = stream.read(dump_mod.DEFAULT_CHUNK_BYTES)
+            if not block:
+                break
+            nbytes += len(block)
+            parts = (rest + block).split(b"\n")
+            rest = parts.pop()
+            n += len(parts)
+    return {"entities": n - 2, "bytes": nbytes, "kept": 0}
+
+
+def run_kcdata(path: str, relations: frozenset[str], workers: int) -> dict[str, Any]:
+    stats = dump_mod.DumpStats()
+    fn = functools.partial(facts_for, relations=relations)
+    kept = 0
+    for _ in dump_mod.iter_dump(path, relations=relations, fn=fn, workers=workers, stats=stats):
+        kept += 1
+    return {"entities": stats.entities, "bytes": stats.bytes_in, "kept": kept,
+            "candidates": stats.candidates, "backends": stats.backends}
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return kids
+
+
+class PeakMemory:
+    """Samples the resident memory of this process plus its worker processes (Linux /proc)."""
+
+    def __init__(self, every: float = 0.1) -> None:
+        self.every = every
+        self.peak_total = 0.0
+        self.peak_main = 0.0
+        self.peak_worker = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            main = _rss_mb(me)
+            workers = [_rss_mb(k) for k in _children(me)]
+            self.peak_main = max(self.peak_main, main)
+            self.peak_worker = max([self.peak_worker, *workers])
+            self.peak_total = max(self.peak_total, main + sum(workers))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def child(variant: str, path: str, relations: list[str]) -> None:
+    rel = frozenset(relations)
+    mem = PeakMemory().__enter__()
+    t0 = time.perf_counter()
+    if variant == "naive":
+        res = run_naive(path, rel)
+    elif variant.startswith("floor-"):
+        res = run_floor(path, variant.split("-", 1)[1])
+    else:
+        res = run_kcdata(path, rel, int(variant.rsplit("-", 1)[1]))
+    res["seconds"] = time.perf_counter() - t0
+    mem.__exit__()
+    res["rss_main_mb"] = mem.peak_main
+    res["rss_worker_mb"] = mem.peak_worker
+    res["rss_total_mb"] = mem.peak_total
+    print(json.dumps(res))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size-mb", type=float, default=200.0,
+                    help="compressed size of the generated dump (default 200)")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="write/reuse the generated dump at this path instead of a temp dir")
+    ap.add_argument("--skip", default="", help="comma-separated variants to skip, e.g. naive")
+    ap.add_argument("--child", nargs=2, metavar=("VARIANT", "PATH"), help=argparse.SUPPRESS)
+    ap.add_argument("--relations", default=",".join(sample_relations()),
+                    help="comma-separated property ids (default: the sample's relations)")
+    args = ap.parse_args()
+    relations = [r for r in args.relations.split(",") if r]
+    if args.child:
+        child(args.child[0], args.child[1], relations)
+        return
+
+    tmp = None
+    if args.keep is not None:
+        path = args.keep
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="kcdata-bench-")
+        path = Path(tmp.name) / "latest-all.json.gz"
+    try:
+        if not path.exists() or path.stat().st_size < args.size_mb * 1e6:
+            t0 = time.perf_counter()
+            n, raw = make_dump(path, args.size_mb)
+            print(f"generated {path}: {path.stat().st_size / 1e6:,.1f} MB gz, "
+                  f"{raw / 1e6:,.0f} MB JSON, {n:,} entities in {time.perf_counter() - t0:.0f} s",
+                  flush=True)
+        else:
+            print(f"reusing {path}: {path.stat().st_size / 1e6:,.1f} MB gz", flush=True)
+        print(f"relations: {','.join(relations)}; cores: {os.cpu_count()}; "
+              f"codec: {dump_mod.GZIP_BACKEND}; json: {dump_mod.JSON_BACKEND}", flush=True)
+        variants = ["naive", "floor-gzip", "floor-fast", "kcdata-1", "kcdata-2"]
+        skip = set(filter(None, args.skip.split(",")))
+        results: dict[str, dict[str, Any]] = {}
+        for v in variants:
+            if v in skip:
+                continue
+            out = subprocess.run([sys.executable, __file__, "--child", v, str(path),
+                                  "--relations", ",".join(relations)],
+                                 check=True, capture_output=True, text=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            results[v] = r
+            mbs = r["bytes"] / 1e6 / r["seconds"]
+            eps = r["entities"] / r["seconds"]
+            print(f"{v:11s} {r['seconds']:7.1f} s  {mbs:7.1f} MB/s  {eps:9,.0f} entities/s  "
+                  f"kept {r['kept']:,}  peak RSS {r['rss_total_mb']:.0f} MB", flush=True)
+
+        def speed(v: str) -> float:
+            return results[v]["bytes"] / results[v]["seconds"]
+
+        for c in ("kcdata-1", "kcdata-2"):
+            if c not in results:
+                continue
+            line = f"{c}:"
+            if "naive" in results:
+                line += f"  c/a = {speed(c) / speed('naive'):.2f}x"
+            for b in ("floor-gzip", "floor-fast"):
+                if b in results:
+                    line += f"  c/b[{b}] = {speed(c) / speed(b):.2f}"
+            print(line)
+        if "kcdata-1" in results and "kcdata-2" in results:
+            print(f"2 workers / 1 worker = {speed('kcdata-2') / speed('kcdata-1'):.2f}x")
+        for c in ("kcdata-1", "kcdata-2"):
+            if c in results:
+                r = results[c]
+                print(f"{c} peak memory: {r['rss_total_mb']:.0f} MB in all (main "
+                      f"{r['rss_main_mb']:.0f} MB, largest worker {r['rss_worker_mb']:.0f} MB)")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
