@@ -160,7 +160,31 @@ def build(fixtures: Path, out: Path) -> dict:
         },
     }
     (out / "snapshot.json").write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    (out / "PROVENANCE.md").write_text(_provenance(fixtures, {v["file"] for v in snapshot["entities"].values()}),
+                                       encoding="utf-8")
     return snapshot
+
+
+def _provenance(fixtures: Path, used: set[str]) -> str:
+    rows = []
+    for line in (fixtures / "PROVENANCE.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `") and line.split("`")[1] in used:
+            rows.append(line)
+    return (
+        "# Provenance of the embedded sample\n\n"
+        "Built by `python scripts/build_sample.py` from the real recorded Wikidata data in the\n"
+        "project's shared fixtures. `entities.json.gz` holds trimmed copies of the entities (claims of\n"
+        "the template relations, ranks, qualifiers and statement ids kept; references dropped; labels\n"
+        "and aliases in the sample languages). `labels.jsonl.gz` holds labels of referenced entities\n"
+        "from the fixtures' derived label table `wikidata_labels.jsonl.gz` (gathered from entity files\n"
+        "and from the ids and names in the public QA datasets DynamicQA, PAT-Questions and\n"
+        "explain-temporal-knowledge-conflict) and from the entity files themselves.\n\n"
+        "Licence of the content: Wikidata content is CC0 1.0, whatever the licence of the repository a\n"
+        "copy came from. `snapshot.json` names the source file, `lastrevid` and `modified` date of\n"
+        "every entity.\n\n"
+        "| file | repo | path in repo | commit | repo licence | note |\n|---|---|---|---|---|---|\n"
+        + "\n".join(sorted(rows)) + "\n"
+    )
 
 
 def _write_gz(path: Path, text: str) -> None:
