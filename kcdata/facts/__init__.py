@@ -228,7 +228,7 @@ def iter_entities(stream: IO[str], name: str = "<stdin>") -> Iterator[dict[str, 
 
 def _entities_of(obj: Any, name: str) -> Iterator[dict[str, Any]]:
     if isinstance(obj, dict) and isinstance(obj.get("entities"), dict):
-        for key, ent in obj["entities"].items():
+        for ent in obj["entities"].values():
             if isinstance(ent, dict) and "missing" not in ent and "id" in ent:
                 yield ent
         return

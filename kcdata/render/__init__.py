@@ -7,8 +7,8 @@ the relation, ``<lang>.yaml`` holds question paraphrases and evidence (context) 
 from __future__ import annotations
 
 import difflib
-import re
 import functools
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
