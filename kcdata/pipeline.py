@@ -201,7 +201,7 @@ def run_build(config: BuildConfig, out_dir: Path) -> BuildResult:
     rejects = Rejects()
     rows = build_rows(facts, snapshot, config, as_of, rejects)
     if config.wikipedia:
-        rows = _add_wikipedia(rows, snapshot, config, rejects)
+        rows = _add_wikipedia(rows, snapshot, config)
 
     by_config = {c: [r for r in rows if r["kind"] == c] for c in CONFIGS}
     for c in CONFIGS:
@@ -242,6 +242,11 @@ def run_build(config: BuildConfig, out_dir: Path) -> BuildResult:
             "counts": {"rows": {c: len(by_config[c]) for c in CONFIGS}, "by_kind_language_relation": counts},
             "drops": dict(sorted(rejects.counts.items())),
             "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",
+            "wikipedia": {
+                "rows_with_passage": sum(1 for r in rows if r["wiki_context_original"]),
+                "articles": sorted({(r["wiki_source"]["language"], r["wiki_source"]["title"],
+                                     r["wiki_source"]["revision_id"] or 0) for r in rows if r["wiki_source"]}),
+            },
             "files": {},
             "hub": None,
         }
@@ -273,11 +278,15 @@ def run_build(config: BuildConfig, out_dir: Path) -> BuildResult:
                        drops=manifest["drops"], files=manifest["files"], manifest=manifest, counts=counts)
 
 
-def _add_wikipedia(rows: list[dict[str, Any]], snapshot: Snapshot, config: BuildConfig,
-                   rejects: Rejects) -> list[dict[str, Any]]:
+class _Tally:
+    """Informational counts that are not drops (a row without a passage is kept)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+
+def _add_wikipedia(rows: list[dict[str, Any]], snapshot: Snapshot, config: BuildConfig) -> list[dict[str, Any]]:
     """Attach Wikipedia passages where the source has article text (see kcdata.sources.wikipedia)."""
-    try:
-        from kcdata.sources.wikipedia import attach_passages
-    except ImportError:
-        return rows
-    return attach_passages(rows, snapshot, config, rejects)
+    from kcdata.sources.wikipedia import attach_passages
+
+    return attach_passages(rows, snapshot, config, _Tally())

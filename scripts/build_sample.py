@@ -160,9 +160,39 @@ def build(fixtures: Path, out: Path) -> dict:
         },
     }
     (out / "snapshot.json").write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    _write_gz(out / "wikipedia.jsonl.gz", _articles(fixtures, trimmed))
     (out / "PROVENANCE.md").write_text(_provenance(fixtures, {v["file"] for v in snapshot["entities"].values()}),
                                        encoding="utf-8")
     return snapshot
+
+
+def _articles(fixtures: Path, entities: dict[str, dict]) -> str:
+    """Plain text of the recorded Wikipedia articles about sample subjects (JSON lines)."""
+    from kcdata.sources.wikipedia import fixture_articles
+
+    titles = set()
+    for e in entities.values():
+        for site, v in e.get("sitelinks", {}).items():
+            if site.endswith("wiki") and site[:-4].isalpha() and len(site) <= 7:
+                titles.add((site[:-4], v["title"].casefold()))
+        for lang, v in e.get("labels", {}).items():
+            titles.add((lang, v["value"].casefold()))
+    best: dict[tuple[str, str], object] = {}
+    for a in fixture_articles(fixtures):
+        key = (a.language, a.title.casefold())
+        if key not in titles or not a.text.strip():
+            continue
+        cur = best.get(key)
+        # The fullest text wins; on a tie, the one whose revision is known.
+        if cur is None or (len(a.text), a.revision_id is not None) > (len(cur.text), cur.revision_id is not None):
+            best[key] = a
+    lines = []
+    for key in sorted(best):
+        a = best[key]
+        lines.append(json.dumps({"title": a.title, "language": a.language, "text": a.text,
+                                 "revision_id": a.revision_id, "url": a.url, "license": a.license},
+                                ensure_ascii=False, sort_keys=True))
+    return "".join(line + "\n" for line in lines)
 
 
 def _provenance(fixtures: Path, used: set[str]) -> str:
@@ -178,7 +208,12 @@ def _provenance(fixtures: Path, used: set[str]) -> str:
         "and aliases in the sample languages). `labels.jsonl.gz` holds labels of referenced entities\n"
         "from the fixtures' derived label table `wikidata_labels.jsonl.gz` (gathered from entity files\n"
         "and from the ids and names in the public QA datasets DynamicQA, PAT-Questions and\n"
-        "explain-temporal-knowledge-conflict) and from the entity files themselves.\n\n"
+        "explain-temporal-knowledge-conflict) and from the entity files themselves.\n"
+        "`wikipedia.jsonl.gz` holds the plain text of the recorded English Wikipedia articles about\n"
+        "sample subjects (United Kingdom: wikitext from spencermountain/wtf_wikipedia; United States:\n"
+        "Parsoid HTML from wikimedia/mediawiki-services-mobileapps; Douglas Adams: action=parse\n"
+        "wikitext from siznax/wptools), parsed with mwparserfromhell / html.parser. Wikipedia text is\n"
+        "CC BY-SA 4.0: datasets built with it carry that licence and per-row attribution.\n\n"
         "Licence of the content: Wikidata content is CC0 1.0, whatever the licence of the repository a\n"
         "copy came from. `snapshot.json` names the source file, `lastrevid` and `modified` date of\n"
         "every entity.\n\n"

@@ -13,6 +13,6 @@ def test_build_sample_script_reproduces_the_embedded_sample(tmp_path, fixtures):
     subprocess.run([sys.executable, str(script), "--fixtures", str(fixtures), "--out", str(tmp_path)],
                    check=True, capture_output=True)
     names = sorted(p.name for p in sample_dir().iterdir() if not p.name.startswith("."))
-    assert names == ["PROVENANCE.md", "entities.json.gz", "labels.jsonl.gz", "snapshot.json"]
+    assert names == ["PROVENANCE.md", "entities.json.gz", "labels.jsonl.gz", "snapshot.json", "wikipedia.jsonl.gz"]
     for name in names:
         assert (tmp_path / name).read_bytes() == (sample_dir() / name).read_bytes(), name

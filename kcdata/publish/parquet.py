@@ -59,6 +59,7 @@ def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
     try:
         pq.write_table(table, tmp, compression="zstd", row_group_size=max(1, len(rows)),
                        write_statistics=True, use_dictionary=True)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a dataset is meant to be read by others
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -77,6 +78,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

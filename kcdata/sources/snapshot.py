@@ -27,6 +27,8 @@ class Snapshot:
     """Per entity id: source file, lastrevid, modified."""
     kind: str = "sample"
     path: str | None = None
+    articles: list[Any] = field(default_factory=list)
+    """Wikipedia articles bundled with the source (kcdata.sources.wikipedia.Article)."""
 
 
 def load_label_table(path: Path, store: LabelStore, languages: set[str] | None = None) -> None:
@@ -61,6 +63,13 @@ def load_sample(root: Path | None = None) -> Snapshot:
     for e in entities:
         store.add(parse_entity_info(e))
     load_label_table(root / "labels.jsonl.gz", store)
+    articles = []
+    wiki = root / "wikipedia.jsonl.gz"
+    if wiki.is_file():
+        from kcdata.sources.wikipedia import Article
+
+        with gzip.open(wiki, "rt", encoding="utf-8") as fh:
+            articles = [Article(**json.loads(line)) for line in fh if line.strip()]
     return Snapshot(
         name=meta.get("name", "sample"),
         date=meta.get("date"),
@@ -69,6 +78,7 @@ def load_sample(root: Path | None = None) -> Snapshot:
         provenance=meta.get("entities", {}),
         kind="sample",
         path=str(root),
+        articles=articles,
     )
 
 
