@@ -49,7 +49,9 @@ _releases_option = click.option(
 @click.option("--revision", default="main", show_default=True, metavar="BRANCH", help="Branch to commit to.")
 @click.option("--tag", default=None, metavar="VERSION", help="Tag the commit with this release version.")
 @click.option("--message", default=None, help="Commit message (default names the dataset, as_of and seed).")
-@click.option("--dry-run", is_flag=True, help="Check the folder and print what would be uploaded; send nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Check the folder and print what would be uploaded; send nothing."
+)
 @_releases_option
 @_errors_as_click
 def push_to_hub(
@@ -77,7 +79,9 @@ def push_to_hub(
     from kcdata.publish.hub import push_to_hub as push
 
     if dry_run:
-        plan = plan_push(dataset_dir, repo_id, revision=revision, tag=tag, private=private, commit_message=message)
+        plan = plan_push(
+            dataset_dir, repo_id, revision=revision, tag=tag, private=private, commit_message=message
+        )
         click.echo("dry run: nothing is uploaded; would upload:")
         for line in plan.describe():
             click.echo(f"  {line}")
@@ -127,9 +131,16 @@ def release(name: str, version: str, dataset_dir: Path, releases_dir: Path, over
 
 @click.command("rebuild", context_settings=CONTEXT_SETTINGS)
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the rebuilt dataset (default: a temporary folder).")
-@click.option("--online", is_flag=True, help="Allow network access (default: offline, cache or bundled sample).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the rebuilt dataset (default: a temporary folder).",
+)
+@click.option(
+    "--online", is_flag=True, help="Allow network access (default: offline, cache or bundled sample)."
+)
 @_errors_as_click
 def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
     """Rebuild RELEASE_DIR (releases/NAME/VERSION) and check every file's sha256.
@@ -159,20 +170,41 @@ def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
 
 @click.group("export", context_settings=CONTEXT_SETTINGS)
 def export() -> None:
-    """Export a built dataset for downstream evaluation harnesses."""
+    """Export a built dataset for downstream evaluation harnesses.
+
+    \b
+    Example:
+      kcdata export lm-eval out/kc-2024 --out tasks/
+    """
 
 
 @export.command("lm-eval", context_settings=CONTEXT_SETTINGS)
 @click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the task YAML files (default: DATASET_DIR/../lm_eval_tasks).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the task YAML files (default: DATASET_DIR/../lm_eval_tasks).",
+)
 @click.option("--repo-id", default=None, help="Hub repository (default: the one recorded by push-to-hub).")
 @click.option("--revision", default=None, help="Hub revision to pin (default: the pushed commit).")
-@click.option("--context", "contexts", type=click.Choice(["none", "original", "counter"]), multiple=True,
-              default=("none",), show_default=True, help="Prompt variants; repeat for several.")
+@click.option(
+    "--context",
+    "contexts",
+    type=click.Choice(["none", "original", "counter"]),
+    multiple=True,
+    default=("none",),
+    show_default=True,
+    help="Prompt variants; repeat for several.",
+)
 @_errors_as_click
 def lm_eval(
-    dataset_dir: Path, out_dir: Path | None, repo_id: str | None, revision: str | None, contexts: tuple[str, ...]
+    dataset_dir: Path,
+    out_dir: Path | None,
+    repo_id: str | None,
+    revision: str | None,
+    contexts: tuple[str, ...],
 ) -> None:
     """Write lm-evaluation-harness tasks (one per config) for DATASET_DIR, pointing at the Hub.
 

@@ -209,21 +209,25 @@ def render_card(manifest: dict, stats: dict, template_dir: Path | None = None) -
     configs = _ordered_configs(stats.get("configs") or {})
     drops = dict(sorted((stats.get("drops") or {}).items(), key=lambda kv: (-int(kv[1]), kv[0])))
     tables = _count_tables(list(stats.get("counts") or []))
-    body = _environment(str(folder)).get_template(CARD_TEMPLATE).render(
-        name=str(manifest.get("name", "kcdata")),
-        meta=meta,
-        manifest=dict(manifest),
-        config=dict(manifest.get("created_from") or {}),
-        sources=list(manifest.get("sources") or []),
-        templates=dict(sorted((manifest.get("templates") or {}).items())),
-        configs=configs,
-        total=sum(configs.values()),
-        languages=list(meta["language"]),
-        drops=drops,
-        total_dropped=sum(int(v) for v in drops.values()),
-        tables=tables,
-        has_wikipedia=bool(stats.get("has_wikipedia")),
-        citation=_citation(manifest),
+    body = (
+        _environment(str(folder))
+        .get_template(CARD_TEMPLATE)
+        .render(
+            name=str(manifest.get("name", "kcdata")),
+            meta=meta,
+            manifest=dict(manifest),
+            config=dict(manifest.get("created_from") or {}),
+            sources=list(manifest.get("sources") or []),
+            templates=dict(sorted((manifest.get("templates") or {}).items())),
+            configs=configs,
+            total=sum(configs.values()),
+            languages=list(meta["language"]),
+            drops=drops,
+            total_dropped=sum(int(v) for v in drops.values()),
+            tables=tables,
+            has_wikipedia=bool(stats.get("has_wikipedia")),
+            citation=_citation(manifest),
+        )
     )
     return f"---\n{header}---\n\n{body.strip()}\n"
 
@@ -304,9 +308,17 @@ def validate_card(text: str) -> list[str]:
         for cat in _as_list(meta.get("task_categories"))
         if cat not in HUB_TASK_CATEGORIES
     ]
-    errors += [f"`task_ids` {t!r} is not a Hub task id" for t in _as_list(meta.get("task_ids")) if t not in HUB_TASK_IDS]
+    errors += [
+        f"`task_ids` {t!r} is not a Hub task id"
+        for t in _as_list(meta.get("task_ids"))
+        if t not in HUB_TASK_IDS
+    ]
     sizes = _datasets_resource("size_categories.json") | {"other"}
-    errors += [f"`size_categories` {s!r} is not one of {sorted(sizes)}" for s in _as_list(meta.get("size_categories")) if s not in sizes]
+    errors += [
+        f"`size_categories` {s!r} is not one of {sorted(sizes)}"
+        for s in _as_list(meta.get("size_categories"))
+        if s not in sizes
+    ]
     languages = _datasets_resource("languages.json")
     if languages:
         errors += [
@@ -333,8 +345,8 @@ def _configs_errors(meta: dict[str, Any]) -> list[str]:
     if sum(bool(c.get("default")) for c in configs if isinstance(c, dict)) > 1:
         errors.append("`configs` marks more than one config as default")
     try:
-        from huggingface_hub import DatasetCardData
         from datasets.utils.metadata import MetadataConfigs
+        from huggingface_hub import DatasetCardData
 
         MetadataConfigs.from_dataset_card_data(DatasetCardData(**meta))
     except ImportError:
@@ -386,13 +398,17 @@ def stats_from_folder(out_dir: Path, manifest: Mapping[str, Any] | None = None) 
         for path in files:
             table = pq.read_table(path, columns=["kind", "language", "relation", "wiki_context_original"])
             configs[name] += table.num_rows
-            for kind, lang, rel, wiki in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+            for kind, lang, rel, wiki in zip(
+                *(table.column(c).to_pylist() for c in table.column_names), strict=True
+            ):
                 counts[(kind, lang, rel)] += 1
                 languages.add(lang)
                 has_wikipedia = has_wikipedia or bool(wiki)
     ordered_languages = [lang for lang in manifest.get("languages", []) if lang in languages]
     return {
-        "counts": [{"kind": k, "language": lang, "relation": r, "n": n} for (k, lang, r), n in sorted(counts.items())],
+        "counts": [
+            {"kind": k, "language": lang, "relation": r, "n": n} for (k, lang, r), n in sorted(counts.items())
+        ],
         "drops": dict(manifest.get("drops") or {}),
         "languages": ordered_languages + sorted(languages - set(ordered_languages)),
         "configs": configs,

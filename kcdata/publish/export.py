@@ -119,7 +119,9 @@ def _configs(dataset_dir: Path) -> list[str]:
     if card.is_file():
         names = list(config_globs(card.read_text(encoding="utf-8")))
     else:
-        names = [p.name for p in sorted(dataset_dir.iterdir()) if p.is_dir() and any(p.glob("test-*.parquet"))]
+        names = [
+            p.name for p in sorted(dataset_dir.iterdir()) if p.is_dir() and any(p.glob("test-*.parquet"))
+        ]
     return [c for c in CONFIG_NAMES if c in names] + sorted(set(names) - set(CONFIG_NAMES))
 
 

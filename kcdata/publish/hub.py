@@ -88,7 +88,9 @@ class PushPlan:
         ]
         where = f"datasets/{self.repo_id}@{self.revision}" + (f", tag {self.tag}" if self.tag else "")
         total = sum(item.size for item in self.items)
-        lines.append(f"{len(self.items)} files, {total} bytes -> {where}{' (private)' if self.private else ''}")
+        lines.append(
+            f"{len(self.items)} files, {total} bytes -> {where}{' (private)' if self.private else ''}"
+        )
         return lines
 
 
@@ -130,7 +132,9 @@ def _load_manifest(dataset_dir: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise PublishError(f"{path} is not valid JSON ({exc})", "rebuild the dataset with `kcdata build`") from None
+        raise PublishError(
+            f"{path} is not valid JSON ({exc})", "rebuild the dataset with `kcdata build`"
+        ) from None
     if not isinstance(manifest, dict):
         raise PublishError(f"{path} must hold a JSON object", "rebuild the dataset with `kcdata build`")
     return manifest
@@ -170,7 +174,9 @@ def plan_push(
     manifest = _load_manifest(dataset_dir)
     card_path = dataset_dir / CARD
     if not card_path.is_file():
-        raise PublishError(f"{dataset_dir} has no {CARD} dataset card", "rebuild the dataset with `kcdata build`")
+        raise PublishError(
+            f"{dataset_dir} has no {CARD} dataset card", "rebuild the dataset with `kcdata build`"
+        )
     card_text = card_path.read_text(encoding="utf-8")
     problems = validate_card(card_text)
     if problems:
@@ -194,7 +200,9 @@ def plan_push(
     for rel, digest in sorted(expected.items()):
         path = dataset_dir / rel
         if not path.is_file():
-            raise PublishError(f"{rel} is listed in the manifest but missing", "rebuild the dataset with `kcdata build`")
+            raise PublishError(
+                f"{rel} is listed in the manifest but missing", "rebuild the dataset with `kcdata build`"
+            )
         if _sha256(path) != digest:
             raise PublishError(
                 f"{rel} changed since the build (sha256 differs from the manifest)",
@@ -253,7 +261,9 @@ def _endpoint(endpoint: str | None) -> str | None:
     return (endpoint or os.environ.get("HF_ENDPOINT") or "").rstrip("/") or None
 
 
-def _as_publish_error(exc: BaseException, stage: str, token: str | None, endpoint: str | None) -> PublishError:
+def _as_publish_error(
+    exc: BaseException, stage: str, token: str | None, endpoint: str | None
+) -> PublishError:
     """Turn a client exception into a message that says what happened and what to do."""
     status = getattr(getattr(exc, "response", None), "status_code", None)
     detail = _scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__, token)
@@ -264,6 +274,14 @@ def _as_publish_error(exc: BaseException, stage: str, token: str | None, endpoin
     if isinstance(exc, RuntimeError) and cause is not None:
         return _as_publish_error(cause, stage, token, endpoint)
     where = endpoint or "the Hugging Face Hub"
+    method = getattr(getattr(getattr(exc, "response", None), "request", None), "method", None)
+    if status is not None and method == "PUT":
+        # A PUT goes to the LFS storage URL the Hub handed out, not to the Hub API itself.
+        return PublishError(
+            f"{stage}: the storage refused the upload of a file ({status}): {detail}",
+            "nothing was committed or recorded as published; run push-to-hub again "
+            "(files already stored are not sent twice)",
+        )
     if status == 401:
         return PublishError(
             f"{stage}: the Hub refused the token (401 Unauthorized): {detail}",
@@ -275,7 +293,9 @@ def _as_publish_error(exc: BaseException, stage: str, token: str | None, endpoin
             "use a token with write access to this namespace, or push to your own namespace",
         )
     if status == 404:
-        return PublishError(f"{stage}: not found (404): {detail}", "check the repo id and the --revision branch")
+        return PublishError(
+            f"{stage}: not found (404): {detail}", "check the repo id and the --revision branch"
+        )
     if status == 409:
         return PublishError(f"{stage}: conflict (409): {detail}", "choose a new --tag version or branch")
     if status is not None:
@@ -285,7 +305,11 @@ def _as_publish_error(exc: BaseException, stage: str, token: str | None, endpoin
         )
     if isinstance(exc, ValueError):
         return PublishError(f"{stage}: {detail}", "fix the dataset card metadata, rebuild, and push again")
-    if isinstance(exc, OSError) or "connect" in type(exc).__name__.lower() or "timeout" in type(exc).__name__.lower():
+    if (
+        isinstance(exc, OSError)
+        or "connect" in type(exc).__name__.lower()
+        or "timeout" in type(exc).__name__.lower()
+    ):
         return PublishError(
             f"{stage}: cannot reach {where} ({type(exc).__name__}: {detail})",
             "check the network or HF_ENDPOINT, then run push-to-hub again",
@@ -336,7 +360,9 @@ def push_to_hub(
         PublishError: a check failed, no token was found, or the Hub refused a step (auth,
             network, rejected commit). Nothing is recorded as published in that case.
     """
-    plan = plan_push(dataset_dir, repo_id, revision=revision, tag=tag, private=private, commit_message=commit_message)
+    plan = plan_push(
+        dataset_dir, repo_id, revision=revision, tag=tag, private=private, commit_message=commit_message
+    )
     token = resolve_token(token)
     if not token:
         raise PublishError(
@@ -367,7 +393,9 @@ def push_to_hub(
         operations = [
             CommitOperationAdd(
                 path_in_repo=item.path_in_repo,
-                path_or_fileobj=_manifest_bytes(plan.manifest) if item.path_in_repo == MANIFEST else str(item.local_path),
+                path_or_fileobj=_manifest_bytes(plan.manifest)
+                if item.path_in_repo == MANIFEST
+                else str(item.local_path),
             )
             for item in plan.items
         ]
@@ -382,22 +410,30 @@ def push_to_hub(
         )
         if tag:
             stage = f"tagging commit {info.oid[:12]} as {tag!r}"
-            api.create_tag(repo_id, tag=tag, revision=info.oid, repo_type=REPO_TYPE, tag_message=plan.commit_message)
+            api.create_tag(
+                repo_id, tag=tag, revision=info.oid, repo_type=REPO_TYPE, tag_message=plan.commit_message
+            )
     except PublishError:
         raise
     except Exception as exc:  # noqa: BLE001 - every client failure becomes a PublishError
         raise _as_publish_error(exc, stage, token, url) from None
 
     hub_info = {"repo_id": repo_id, "revision": revision, "commit": info.oid}
-    _record_in_folder(Path(dataset_dir), hub_info)
     release_dir = None
-    if tag and releases_dir is not None:
-        from kcdata.publish.release import mark_published
+    try:
+        _record_in_folder(Path(dataset_dir), hub_info)
+        if tag and releases_dir is not None:
+            from kcdata.publish.release import mark_published
 
-        candidate = Path(releases_dir) / str(plan.manifest.get("name", "")) / tag
-        if (candidate / MANIFEST).is_file():
-            mark_published(candidate, hub_info)
-            release_dir = candidate
+            candidate = Path(releases_dir) / str(plan.manifest.get("name", "")) / tag
+            if (candidate / MANIFEST).is_file():
+                mark_published(candidate, hub_info)
+                release_dir = candidate
+    except OSError as exc:
+        raise PublishError(
+            f"pushed commit {info.oid} to datasets/{repo_id}, but could not record it locally: {exc}",
+            "make the folder writable and set manifest.json's hub to the repo, branch and commit above",
+        ) from None
     logger.info("pushed datasets/%s@%s commit %s", repo_id, revision, info.oid)
     return PushResult(repo_id, revision, info.oid, str(info.commit_url), tag, len(plan.items), release_dir)
 
@@ -410,4 +446,12 @@ def _record_in_folder(dataset_dir: Path, hub_info: dict[str, Any]) -> None:
     write_atomic(dataset_dir / MANIFEST, _manifest_bytes(manifest))
 
 
-__all__ = ["PublishError", "PushPlan", "PushResult", "UploadItem", "plan_push", "push_to_hub", "resolve_token"]
+__all__ = [
+    "PublishError",
+    "PushPlan",
+    "PushResult",
+    "UploadItem",
+    "plan_push",
+    "push_to_hub",
+    "resolve_token",
+]

@@ -49,6 +49,7 @@ def write_atomic(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a dataset file is meant to be read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -62,7 +63,9 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise ReleaseError(f"{path} is not valid JSON ({exc})", "rebuild the dataset with `kcdata build`") from None
+        raise ReleaseError(
+            f"{path} is not valid JSON ({exc})", "rebuild the dataset with `kcdata build`"
+        ) from None
     if not isinstance(data, dict):
         raise ReleaseError(f"{path} must hold a JSON object", "rebuild the dataset with `kcdata build`")
     return data
@@ -80,7 +83,8 @@ def _config_yaml(created_from: dict[str, Any]) -> bytes:
         return dump_config(from_dict(created_from, "manifest created_from")).encode("utf-8")
     except KcdataError as exc:
         raise ReleaseError(
-            f"the manifest's build config is invalid: {exc.message}", "rebuild the dataset with `kcdata build`"
+            f"the manifest's build config is invalid: {exc.message}",
+            "rebuild the dataset with `kcdata build`",
         ) from None
     except ImportError:  # pragma: no cover - kcdata.config is part of the package
         import yaml
@@ -144,7 +148,9 @@ def write_release(
                 "published releases are immutable; use a new version",
             )
         if not overwrite:
-            raise ReleaseError(f"{target} already exists", "use a new version, or --overwrite an unpublished one")
+            raise ReleaseError(
+                f"{target} already exists", "use a new version, or --overwrite an unpublished one"
+            )
 
     files = {
         CONFIG_FILE: _config_yaml(created_from),
@@ -155,6 +161,7 @@ def write_release(
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
     try:
+        os.chmod(staging, 0o755)  # mkdtemp makes the folder private; a release record is meant to be read
         for fname, data in files.items():
             (staging / fname).write_bytes(data)
         if target.exists():
@@ -175,7 +182,11 @@ def mark_published(release_dir: Path, hub_info: dict[str, Any]) -> None:
         hub_info: ``{"repo_id", "revision", "commit"}``.
     """
     manifest = _read_manifest(release_dir)
-    manifest["hub"] = {"repo_id": hub_info["repo_id"], "revision": hub_info.get("revision"), "commit": hub_info.get("commit")}
+    manifest["hub"] = {
+        "repo_id": hub_info["repo_id"],
+        "revision": hub_info.get("revision"),
+        "commit": hub_info.get("commit"),
+    }
     write_atomic(Path(release_dir) / MANIFEST_FILE, _manifest_bytes(manifest))
 
 
@@ -258,4 +269,12 @@ def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = T
     return RebuildReport(release_dir, out_dir, tuple(matched), mismatched, tuple(missing), extra)
 
 
-__all__ = ["RebuildReport", "ReleaseError", "is_published", "mark_published", "rebuild", "write_atomic", "write_release"]
+__all__ = [
+    "RebuildReport",
+    "ReleaseError",
+    "is_published",
+    "mark_published",
+    "rebuild",
+    "write_atomic",
+    "write_release",
+]

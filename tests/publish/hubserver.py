@@ -56,7 +56,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -284,11 +284,19 @@ class HubState:
         self.tree_page_size = 50
 
     def make_commit(
-        self, repo: Repo, parent: Commit | None, tree: dict[str, FileEntry], title: str, message: str, author: str
+        self,
+        repo: Repo,
+        parent: Commit | None,
+        tree: dict[str, FileEntry],
+        title: str,
+        message: str,
+        author: str,
     ) -> Commit:
-        date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         listing = "\n".join(f"{p} {e.blob_id}" for p, e in sorted(tree.items()))
-        seed = f"{parent.oid if parent else ''}\n{listing}\n{title}\n{message}\n{date}\n{secrets.token_hex(4)}"
+        seed = (
+            f"{parent.oid if parent else ''}\n{listing}\n{title}\n{message}\n{date}\n{secrets.token_hex(4)}"
+        )
         oid = hashlib.sha1(seed.encode()).hexdigest()
         commit = Commit(oid, [parent.oid] if parent else [], title, message, date, author, tree)
         repo.commits[oid] = commit
@@ -435,7 +443,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def whoami(self, query: dict, head: bool) -> None:
         user = self._require_user()
-        self._json(200, {"type": "user", "name": user, "fullname": user, "orgs": [], "auth": {"type": "access_token"}})
+        self._json(
+            200,
+            {"type": "user", "name": user, "fullname": user, "orgs": [], "auth": {"type": "access_token"}},
+        )
 
     def create_repo(self, query: dict, head: bool) -> None:
         user = self._require_user()
@@ -451,11 +462,14 @@ class _Handler(BaseHTTPRequestHandler):
         url = f"{self.base}/{'' if repo_type == 'model' else repo_type + 's/'}{repo_id}"
         with self.state.lock:
             if (repo_type, repo_id) in self.state.repos:
-                self._json(409, {"error": "You already created this repo", "url": url},
-                           headers={"X-Error-Message": "You already created this repo"})
+                self._json(
+                    409,
+                    {"error": "You already created this repo", "url": url},
+                    headers={"X-Error-Message": "You already created this repo"},
+                )
                 return
             private = payload.get("visibility") == "private" or bool(payload.get("private"))
-            now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             repo = Repo(repo_type, repo_id, private, now)
             entry = FileEntry(".gitattributes", len(GITATTRIBUTES), git_blob_id(GITATTRIBUTES), GITATTRIBUTES)
             commit = self.state.make_commit(repo, None, {entry.path: entry}, "initial commit", "", user)
@@ -528,7 +542,10 @@ class _Handler(BaseHTTPRequestHandler):
                 path = item["path"]
                 sample = base64.b64decode(item.get("sample", ""))
                 lfs = (
-                    any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path.rsplit("/", 1)[-1], p) for p in patterns)
+                    any(
+                        fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path.rsplit("/", 1)[-1], p)
+                        for p in patterns
+                    )
                     or item.get("size", 0) >= LFS_SIZE_THRESHOLD
                     or b"\0" in sample
                 )
@@ -536,7 +553,14 @@ class _Handler(BaseHTTPRequestHandler):
                 oid = None
                 if existing is not None:
                     oid = existing.lfs_oid if existing.lfs_oid else existing.blob_id
-                files.append({"path": path, "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False, "oid": oid})
+                files.append(
+                    {
+                        "path": path,
+                        "uploadMode": "lfs" if lfs else "regular",
+                        "shouldIgnore": False,
+                        "oid": oid,
+                    }
+                )
         self._json(200, {"files": files, "commitOid": commit.oid if commit else None})
 
     def lfs_batch(self, query: dict, head: bool, rtype: str, repo_id: str) -> None:
@@ -548,7 +572,9 @@ class _Handler(BaseHTTPRequestHandler):
             for obj in payload.get("objects", []):
                 oid, size = obj["oid"], int(obj["size"])
                 if not re.fullmatch(r"[0-9a-f]{64}", oid):
-                    objects.append({"oid": oid, "size": size, "error": {"code": 422, "message": "Invalid oid"}})
+                    objects.append(
+                        {"oid": oid, "size": size, "error": {"code": 422, "message": "Invalid oid"}}
+                    )
                     continue
                 out: dict[str, Any] = {"oid": oid, "size": size, "authenticated": True}
                 if oid not in self.state.lfs:
@@ -563,8 +589,11 @@ class _Handler(BaseHTTPRequestHandler):
                         "verify": {"href": f"{prefix}/verify", "header": {"Authorization": "Basic redacted"}},
                     }
                 objects.append(out)
-        self._send(200, json.dumps({"transfer": "basic", "objects": objects}).encode(),
-                   content_type="application/vnd.git-lfs+json")
+        self._send(
+            200,
+            json.dumps({"transfer": "basic", "objects": objects}).encode(),
+            content_type="application/vnd.git-lfs+json",
+        )
 
     def lfs_put(self, query: dict, head: bool, oid: str) -> None:
         body = self._body()
@@ -573,7 +602,10 @@ class _Handler(BaseHTTPRequestHandler):
             if self.state.upload_signatures.get(oid) != signature:
                 raise HubError(403, "SignatureDoesNotMatch")
             self.state.lfs_puts += 1
-            if self.state.fail_lfs_put_after is not None and self.state.lfs_puts > self.state.fail_lfs_put_after:
+            if (
+                self.state.fail_lfs_put_after is not None
+                and self.state.lfs_puts > self.state.fail_lfs_put_after
+            ):
                 # A non-retried storage error, as when a presigned URL is refused part-way.
                 raise HubError(403, "AccessDenied: upload interrupted (injected fault)")
             if hashlib.sha256(body).hexdigest() != oid or len(body) != int(query.get("size", ["-1"])[0]):
@@ -631,7 +663,9 @@ class _Handler(BaseHTTPRequestHandler):
                         raise HubError(422, f"LFS object {oid} for {path} was never uploaded")
                     if "size" in value and value["size"] != len(data):
                         raise HubError(422, f"Size mismatch for {path}")
-                    tree[path] = FileEntry(path, len(data), git_blob_id(lfs_pointer(oid, len(data))), lfs_oid=oid)
+                    tree[path] = FileEntry(
+                        path, len(data), git_blob_id(lfs_pointer(oid, len(data))), lfs_oid=oid
+                    )
                 elif key == "deletedFile":
                     if path not in tree:
                         raise HubError(404, "A file with this name doesn't exist", "EntryNotFound")
@@ -663,8 +697,12 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             repo = self._repo(rtype[:-1], repo_id, user)
             out = {
-                "branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": c} for n, c in repo.branches.items()],
-                "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": c} for n, c in repo.tags.items()],
+                "branches": [
+                    {"name": n, "ref": f"refs/heads/{n}", "targetCommit": c} for n, c in repo.branches.items()
+                ],
+                "tags": [
+                    {"name": n, "ref": f"refs/tags/{n}", "targetCommit": c} for n, c in repo.tags.items()
+                ],
                 "converts": [],
                 "pullRequests": [] if query.get("include_prs") else None,
             }
@@ -679,8 +717,15 @@ class _Handler(BaseHTTPRequestHandler):
                 raise HubError(404, f"Invalid rev id: {unquote(rev)}", "RevisionNotFound")
             out = []
             while commit is not None:
-                out.append({"id": commit.oid, "title": commit.title, "message": commit.message,
-                            "date": commit.date, "authors": [{"user": commit.author}]})
+                out.append(
+                    {
+                        "id": commit.oid,
+                        "title": commit.title,
+                        "message": commit.message,
+                        "date": commit.date,
+                        "authors": [{"user": commit.author}],
+                    }
+                )
                 commit = repo.commits.get(commit.parents[0]) if commit.parents else None
         self._json(200, out)
 
@@ -731,12 +776,19 @@ class _Handler(BaseHTTPRequestHandler):
             if recursive or len(rest) == 1:
                 files.append(commit.tree[path].as_json())
         folder_entries = [
-            {"type": "directory", "oid": hashlib.sha1(f"{commit.oid}:{f}".encode()).hexdigest(), "size": 0, "path": f}
+            {
+                "type": "directory",
+                "oid": hashlib.sha1(f"{commit.oid}:{f}".encode()).hexdigest(),
+                "size": 0,
+                "path": f,
+            }
             for f in folders
         ]
         return sorted(folder_entries + files, key=lambda e: e["path"])
 
-    def tree(self, query: dict, head: bool, rtype: str, repo_id: str, rev: str, path: str | None = None) -> None:
+    def tree(
+        self, query: dict, head: bool, rtype: str, repo_id: str, rev: str, path: str | None = None
+    ) -> None:
         user = self._user()
         recursive = (query.get("recursive") or ["false"])[0].lower() == "true"
         expand = (query.get("expand") or ["false"])[0].lower() == "true"
@@ -782,8 +834,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if path in commit.tree:
                     out.append(commit.tree[path].as_json(commit if expand else None))
                 elif any(p.startswith(path + "/") for p in commit.tree) or path == "":
-                    out.append({"type": "directory", "oid": hashlib.sha1(f"{commit.oid}:{path}".encode()).hexdigest(),
-                                "size": 0, "path": path})
+                    out.append(
+                        {
+                            "type": "directory",
+                            "oid": hashlib.sha1(f"{commit.oid}:{path}".encode()).hexdigest(),
+                            "size": 0,
+                            "path": path,
+                        }
+                    )
         self._json(200, out)
 
     def _ranged(self, data: bytes, extra: dict[str, str], head: bool) -> None:
@@ -801,12 +859,25 @@ class _Handler(BaseHTTPRequestHandler):
             if start > end and len(data) > 0:
                 raise HubError(416, "Range not satisfiable")
             part = data[start : end + 1]
-            self._send(206, part, content_type="application/octet-stream",
-                       headers={**extra, "Content-Range": f"bytes {start}-{end}/{len(data)}", "Accept-Ranges": "bytes"},
-                       head=head)
+            self._send(
+                206,
+                part,
+                content_type="application/octet-stream",
+                headers={
+                    **extra,
+                    "Content-Range": f"bytes {start}-{end}/{len(data)}",
+                    "Accept-Ranges": "bytes",
+                },
+                head=head,
+            )
             return
-        self._send(200, data, content_type="application/octet-stream",
-                   headers={**extra, "Accept-Ranges": "bytes"}, head=head)
+        self._send(
+            200,
+            data,
+            content_type="application/octet-stream",
+            headers={**extra, "Accept-Ranges": "bytes"},
+            head=head,
+        )
 
     def resolve(self, query: dict, head: bool, rtype: str, repo_id: str, rev: str, path: str) -> None:
         user = self._user()
@@ -821,12 +892,14 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"X-Repo-Commit": commit.oid}
             if entry.lfs_oid is not None:
                 signature = hashlib.sha256(f"{entry.lfs_oid}:cdn".encode()).hexdigest()[:16]
-                headers.update({
-                    "X-Linked-Etag": f'"{entry.lfs_oid}"',
-                    "X-Linked-Size": str(entry.size),
-                    "ETag": f'"{entry.blob_id}"',
-                    "Location": f"{self.cdn_base}/cdn-lfs/{entry.lfs_oid}?sig={signature}",
-                })
+                headers.update(
+                    {
+                        "X-Linked-Etag": f'"{entry.lfs_oid}"',
+                        "X-Linked-Size": str(entry.size),
+                        "ETag": f'"{entry.blob_id}"',
+                        "Location": f"{self.cdn_base}/cdn-lfs/{entry.lfs_oid}?sig={signature}",
+                    }
+                )
                 self._send(302, b"", headers=headers, head=head)
                 return
             data = entry.content or b""
@@ -906,7 +979,9 @@ class HubServer:
         """The stored repository (raises KeyError when missing)."""
         return self.state.repos[(repo_type, repo_id)]
 
-    def file_bytes(self, repo_id: str, path: str, revision: str = "main", repo_type: str = "dataset") -> bytes:
+    def file_bytes(
+        self, repo_id: str, path: str, revision: str = "main", repo_type: str = "dataset"
+    ) -> bytes:
         """A file's content at a revision."""
         commit = self.repo(repo_id, repo_type).resolve(revision)
         assert commit is not None, f"no revision {revision}"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import make_built_folder
 from hubserver import hub_metadata_errors
+from publish_helpers import make_built_folder
+
 from kcdata.publish.card import (
     card_metadata,
     config_globs,
@@ -38,8 +38,16 @@ def test_card_header_passes_hub_rules(built: Path) -> None:
     assert meta["task_categories"] == ["question-answering", "text-generation"]
     assert [c["config_name"] for c in meta["configs"]] == ["static", "temporal", "disputable"]
     assert meta["configs"][1]["data_files"] == [{"split": "test", "path": "temporal/test-*.parquet"}]
-    for section in ("## Counts", "### Dropped, by reason", "## How it was built", "## Schema", "## Metrics",
-                    "## Limitations and biases", "## Licence and attribution", "## Citation"):
+    for section in (
+        "## Counts",
+        "### Dropped, by reason",
+        "## How it was built",
+        "## Schema",
+        "## Metrics",
+        "## Limitations and biases",
+        "## Licence and attribution",
+        "## Citation",
+    ):
         assert section in body
     assert "| missing_subject_label | 1 |" in body
     assert "@misc{kc_test_2024_06_01," in body
@@ -68,8 +76,14 @@ def test_wikipedia_text_switches_licence_to_cc_by_sa(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("n", "label"),
-    [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (99_999, "10K<n<100K"), (100_000, "100K<n<1M"),
-     (5_000_000, "1M<n<10M")],
+    [
+        (0, "n<1K"),
+        (999, "n<1K"),
+        (1000, "1K<n<10K"),
+        (99_999, "10K<n<100K"),
+        (100_000, "100K<n<1M"),
+        (5_000_000, "1M<n<10M"),
+    ],
 )
 def test_size_category(n: int, label: str) -> None:
     assert size_category(n) == label
@@ -88,7 +102,9 @@ def test_size_category(n: int, label: str) -> None:
         ({"configs": None}, "configs"),
     ],
 )
-def test_invalid_metadata_is_rejected_locally_and_by_hub_rules(built: Path, change: dict, needle: str) -> None:
+def test_invalid_metadata_is_rejected_locally_and_by_hub_rules(
+    built: Path, change: dict, needle: str
+) -> None:
     text = (built / "README.md").read_text(encoding="utf-8")
     meta, body = split_card(text)
     meta.update(change)
@@ -107,7 +123,9 @@ def test_card_without_header_or_with_broken_yaml() -> None:
 
 
 def test_card_metadata_only_declares_given_configs() -> None:
-    meta = card_metadata({"name": "x", "languages": ["en"]}, {"configs": {"temporal": 3}, "languages": ["en"]})
+    meta = card_metadata(
+        {"name": "x", "languages": ["en"]}, {"configs": {"temporal": 3}, "languages": ["en"]}
+    )
     assert [c["config_name"] for c in meta["configs"]] == ["temporal"]
     assert meta["configs"][0]["default"] is True
     assert meta["multilinguality"] == "monolingual"

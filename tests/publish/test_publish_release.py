@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-
-from conftest import client_env, run_cli, run_python
 from hubserver import HubServer
+from publish_helpers import client_env, run_cli, run_python
+
 from kcdata.cli.publish import rebuild as rebuild_cmd
 from kcdata.cli.publish import release as release_cmd
 from kcdata.publish.release import (
@@ -65,10 +65,14 @@ def test_write_atomic_replaces_without_leftovers(tmp_path: Path) -> None:
 
 def test_release_cli(built: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(release_cmd, ["kc-test", "v2", "--from", str(built), "--releases-dir", str(tmp_path / "r")])
+    result = runner.invoke(
+        release_cmd, ["kc-test", "v2", "--from", str(built), "--releases-dir", str(tmp_path / "r")]
+    )
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and (tmp_path / "r" / "kc-test" / "v2" / "config.yaml").is_file()
-    again = runner.invoke(release_cmd, ["kc-test", "v2", "--from", str(built), "--releases-dir", str(tmp_path / "r")])
+    again = runner.invoke(
+        release_cmd, ["kc-test", "v2", "--from", str(built), "--releases-dir", str(tmp_path / "r")]
+    )
     assert again.exit_code == 1 and "already exists" in again.output and "hint:" in again.output
     missing = runner.invoke(release_cmd, ["kc-test", "v3", "--releases-dir", str(tmp_path / "r")])
     assert missing.exit_code == 2  # --from is required: a usage error
@@ -122,8 +126,8 @@ def test_release_rebuild_round_trip_with_real_pipeline(tmp_path: Path) -> None:
 def test_build_push_load_release_end_to_end(tmp_path: Path) -> None:
     """On a fresh machine: build -> release -> push-to-hub --tag -> load_dataset every row back."""
     import pyarrow.parquet as pq
+    from publish_helpers import TOKEN, USER, assert_no_token, assert_no_token_in_files
 
-    from conftest import TOKEN, USER, assert_no_token, assert_no_token_in_files
     from kcdata.config import BuildConfig
     from kcdata.pipeline import run_build
 
@@ -133,8 +137,11 @@ def test_build_push_load_release_end_to_end(tmp_path: Path) -> None:
     record = write_release(out, "kc-sample", "2025.12", releases)
     with HubServer(tokens={TOKEN: USER}) as hub:
         env = client_env(hub.endpoint, tmp_path)
-        push = run_cli("push_to_hub", [str(out), f"{USER}/kc-sample", "--tag", "2025.12",
-                                       "--releases-dir", str(releases)], env)
+        push = run_cli(
+            "push_to_hub",
+            [str(out), f"{USER}/kc-sample", "--tag", "2025.12", "--releases-dir", str(releases)],
+            env,
+        )
         assert push.returncode == 0, push.stderr[-3000:]
         assert is_published(record)
         code = (
