@@ -28,7 +28,6 @@ import json
 import logging
 import os
 import random
-import socket
 import tempfile
 import threading
 import time
@@ -38,7 +37,7 @@ import urllib.request
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,8 +74,9 @@ class HttpError(SourceError):
         url: The request URL with its parameters.
     """
 
-    def __init__(self, message: str, remedy: str | None = None, *, status: int | None = None,
-                 url: str = "") -> None:
+    def __init__(
+        self, message: str, remedy: str | None = None, *, status: int | None = None, url: str = ""
+    ) -> None:
         super().__init__(message, remedy)
         self.status = status
         self.url = url
@@ -106,12 +106,14 @@ class RawResponse:
 class Transport(Protocol):
     """Sends one request. Raises ``OSError`` (timeouts, resets) on network failure."""
 
-    def __call__(self, method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                 timeout: float) -> RawResponse: ...
+    def __call__(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
+    ) -> RawResponse: ...
 
 
-def urllib_transport(method: str, url: str, headers: Mapping[str, str], body: bytes | None,
-                     timeout: float) -> RawResponse:
+def urllib_transport(
+    method: str, url: str, headers: Mapping[str, str], body: bytes | None, timeout: float
+) -> RawResponse:
     """Default transport: one request with :mod:`urllib.request` (no extra dependency).
 
     Args:
@@ -170,8 +172,11 @@ class Response:
         try:
             return json.loads(self.body)
         except ValueError as err:
-            raise HttpError(f"malformed JSON from {self.url}: {err}",
-                            "retry later; the server sent a broken body", url=self.url) from err
+            raise HttpError(
+                f"malformed JSON from {self.url}: {err}",
+                "retry later; the server sent a broken body",
+                url=self.url,
+            ) from err
 
 
 def normalise_params(url: str, params: Mapping[str, Any] | None) -> tuple[str, list[tuple[str, str]]]:
@@ -189,8 +194,7 @@ def normalise_params(url: str, params: Mapping[str, Any] | None) -> tuple[str, l
         ``(base_url, sorted (name, value) pairs)`` with scheme and host lower-cased.
     """
     parts = urllib.parse.urlsplit(url)
-    base = urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
-                                    "", ""))
+    base = urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", "", ""))
     pairs: list[tuple[str, str]] = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
     for name, value in (params or {}).items():
         if value is None or value is False:
@@ -203,8 +207,9 @@ def normalise_params(url: str, params: Mapping[str, Any] | None) -> tuple[str, l
     return base, sorted(pairs)
 
 
-def request_key(method: str, url: str, params: Mapping[str, Any] | None = None,
-                body: bytes | None = None) -> str:
+def request_key(
+    method: str, url: str, params: Mapping[str, Any] | None = None, body: bytes | None = None
+) -> str:
     """The cache key of a request: sha256 of method, URL and sorted parameters (and body).
 
     Volatile parameters (``maxlag``) are excluded so that changing them does not invalidate the
@@ -221,9 +226,11 @@ def request_key(method: str, url: str, params: Mapping[str, Any] | None = None,
     """
     base, pairs = normalise_params(url, params)
     pairs = [(k, v) for k, v in pairs if k not in VOLATILE_PARAMS]
-    canon = json.dumps([method.upper(), base, pairs,
-                        hashlib.sha256(body).hexdigest() if body else None],
-                       ensure_ascii=False, separators=(",", ":"))
+    canon = json.dumps(
+        [method.upper(), base, pairs, hashlib.sha256(body).hexdigest() if body else None],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
@@ -248,17 +255,20 @@ def check_user_agent(user_agent: str | None) -> str:
     Raises:
         UserAgentError: When it is missing or has no contact.
     """
-    remedy = (f"set `user_agent` in the build config or the environment variable {USER_AGENT_ENV}, "
-              'e.g. export KCDATA_USER_AGENT="kcdata/0.1 (https://example.org/you; you@example.org)"'
-              " — see https://meta.wikimedia.org/wiki/User-Agent_policy; or use --offline with a "
-              "filled cache")
+    remedy = (
+        f"set `user_agent` in the build config or the environment variable {USER_AGENT_ENV}, "
+        'e.g. export KCDATA_USER_AGENT="kcdata/0.1 (https://example.org/you; you@example.org)"'
+        " — see https://meta.wikimedia.org/wiki/User-Agent_policy; or use --offline with a "
+        "filled cache"
+    )
     if not user_agent or not user_agent.strip():
-        raise UserAgentError("live requests to Wikimedia need a descriptive User-Agent with "
-                             "contact details, and none is set", remedy)
+        raise UserAgentError(
+            "live requests to Wikimedia need a descriptive User-Agent with contact details, and none is set",
+            remedy,
+        )
     ua = user_agent.strip()
     if "@" not in ua and "http://" not in ua and "https://" not in ua:
-        raise UserAgentError(f"User-Agent {ua!r} has no contact (an email address or a URL)",
-                             remedy)
+        raise UserAgentError(f"User-Agent {ua!r} has no contact (an email address or a URL)", remedy)
     return ua
 
 
@@ -305,9 +315,8 @@ class HttpClient:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
-    now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
-    stats: dict[str, int] = field(default_factory=lambda: {"network": 0, "cache_hits": 0,
-                                                           "retries": 0})
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+    stats: dict[str, int] = field(default_factory=lambda: {"network": 0, "cache_hits": 0, "retries": 0})
 
     def __post_init__(self) -> None:
         self.user_agent = resolve_user_agent(self.user_agent)
@@ -318,9 +327,15 @@ class HttpClient:
 
     # -- public API ------------------------------------------------------------------------
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None, *,
-            headers: Mapping[str, str] | None = None, timeout: float | None = None,
-            validate: Callable[[Response], None] | None = None) -> Response:
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        validate: Callable[[Response], None] | None = None,
+    ) -> Response:
         """GET ``url`` with ``params``, from the cache when there.
 
         Args:
@@ -339,11 +354,16 @@ class HttpClient:
             UserAgentError: A network request is needed and no proper User-Agent is set.
             HttpError: Failed for good.
         """
-        return self.request("GET", url, params, headers=headers, timeout=timeout,
-                            validate=validate)
+        return self.request("GET", url, params, headers=headers, timeout=timeout, validate=validate)
 
-    def get_json(self, url: str, params: Mapping[str, Any] | None = None, *,
-                 headers: Mapping[str, str] | None = None, timeout: float | None = None) -> Any:
+    def get_json(
+        self,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         """GET and parse JSON; malformed JSON and Action API maxlag errors are retried.
 
         Args:
@@ -357,23 +377,38 @@ class HttpClient:
         """
         return self.request_json("GET", url, params, headers=headers, timeout=timeout)[0]
 
-    def request_json(self, method: str, url: str, params: Mapping[str, Any] | None = None, *,
-                     body: bytes | None = None, headers: Mapping[str, str] | None = None,
-                     timeout: float | None = None) -> tuple[Any, Response]:
+    def request_json(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> tuple[Any, Response]:
         """Like :meth:`request`, parsing the body as JSON (validated before caching).
 
         Returns:
             ``(parsed JSON, response)``; the response carries ``retrieved`` for provenance.
         """
         hdrs = {"Accept": "application/json", **(headers or {})}
-        resp = self.request(method, url, params, body=body, headers=hdrs, timeout=timeout,
-                            validate=_validate_json)
+        resp = self.request(
+            method, url, params, body=body, headers=hdrs, timeout=timeout, validate=_validate_json
+        )
         return json.loads(resp.body), resp
 
-    def request(self, method: str, url: str, params: Mapping[str, Any] | None = None, *,
-                body: bytes | None = None, headers: Mapping[str, str] | None = None,
-                timeout: float | None = None,
-                validate: Callable[[Response], None] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        validate: Callable[[Response], None] | None = None,
+    ) -> Response:
         """Send one request (or read it from the cache). See :meth:`get`."""
         method = method.upper()
         base, pairs = normalise_params(url, params)
@@ -387,11 +422,11 @@ class HttpClient:
             raise OfflineCacheMiss(
                 f"offline: no cached response for {method} {shown} (cache key {key[:16]}…)",
                 "run the same build once without --offline (with a User-Agent set) to fill the "
-                f"cache at {self.cache_dir}, or drop --offline")
+                f"cache at {self.cache_dir}, or drop --offline",
+            )
         ua = check_user_agent(self.user_agent)
         send_pairs = list(pairs)
-        if self.maxlag is not None and base.endswith("api.php") and \
-                not any(k == "maxlag" for k, _ in pairs):
+        if self.maxlag is not None and base.endswith("api.php") and not any(k == "maxlag" for k, _ in pairs):
             send_pairs.append(("maxlag", str(self.maxlag)))
         hdrs = {"User-Agent": ua, "Accept-Encoding": "gzip", **(headers or {})}
         if method == "GET":
@@ -406,8 +441,9 @@ class HttpClient:
                 send_url = _display_url(base, sorted(send_pairs))
                 send_body = body
         with self._lock:
-            resp = self._send_with_retries(method, send_url, shown, key, hdrs, send_body,
-                                           timeout or self.timeout, validate)
+            resp = self._send_with_retries(
+                method, send_url, shown, key, hdrs, send_body, timeout or self.timeout, validate
+            )
             self._cache_write(key, method, shown, resp)
         return resp
 
@@ -421,12 +457,20 @@ class HttpClient:
         self._last_start = self.clock()
 
     def _backoff(self, attempt: int) -> float:
-        delay = min(self.backoff_max, self.backoff_base * (2 ** attempt))
+        delay = min(self.backoff_max, self.backoff_base * (2**attempt))
         return delay * (0.5 + self.rng.random())  # "equal jitter": 50–150 % of the delay
 
-    def _send_with_retries(self, method: str, send_url: str, shown: str, key: str,
-                           headers: Mapping[str, str], body: bytes | None, timeout: float,
-                           validate: Callable[[Response], None] | None) -> Response:
+    def _send_with_retries(
+        self,
+        method: str,
+        send_url: str,
+        shown: str,
+        key: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+        validate: Callable[[Response], None] | None,
+    ) -> Response:
         last = ""
         last_status: int | None = None
         for attempt in range(self.max_retries + 1):
@@ -441,7 +485,7 @@ class HttpClient:
                 return resp
             except TransientError as err:
                 last, wait = err.reason, err.wait
-            except (TimeoutError, socket.timeout) as err:
+            except TimeoutError as err:
                 last, wait = f"timed out after {timeout:g} s ({err})", None
             except (OSError, http.client.HTTPException) as err:
                 last, wait = f"connection failed: {type(err).__name__}: {err}", None
@@ -451,33 +495,38 @@ class HttpClient:
             if wait is not None:
                 delay = min(max(wait, 0.0), self.max_retry_after) + self.rng.random()
             self.stats["retries"] += 1
-            log.warning("%s %s: %s; retry %d/%d in %.1f s", method, shown, last, attempt + 1,
-                        self.max_retries, delay)
+            log.warning(
+                "%s %s: %s; retry %d/%d in %.1f s", method, shown, last, attempt + 1, self.max_retries, delay
+            )
             self.sleep(delay)
-        raise HttpError(f"{method} {shown} failed after {self.max_retries + 1} attempts: {last}",
-                        "the service may be down or overloaded: retry later; what was fetched "
-                        "so far is cached, so a rerun resumes", status=last_status, url=shown)
+        raise HttpError(
+            f"{method} {shown} failed after {self.max_retries + 1} attempts: {last}",
+            "the service may be down or overloaded: retry later; what was fetched "
+            "so far is cached, so a rerun resumes",
+            status=last_status,
+            url=shown,
+        )
 
     def _accept(self, raw: RawResponse, shown: str, key: str) -> Response:
         headers = {k.lower(): v for k, v in raw.headers.items()}
         if raw.status in RETRY_STATUSES:
-            raise TransientError(f"HTTP {raw.status}", _retry_after(headers.get("retry-after"),
-                                                                    self.now()))
+            raise TransientError(f"HTTP {raw.status}", _retry_after(headers.get("retry-after"), self.now()))
         if not 200 <= raw.status < 300:
             snippet = raw.body[:200].decode("utf-8", "replace")
-            raise HttpError(f"HTTP {raw.status} for {shown}: {snippet}",
-                            "check the request (ids, parameters); this status is not retried",
-                            status=raw.status, url=shown)
+            raise HttpError(
+                f"HTTP {raw.status} for {shown}: {snippet}",
+                "check the request (ids, parameters); this status is not retried",
+                status=raw.status,
+                url=shown,
+            )
         body = raw.body
         if headers.get("content-encoding", "").lower() in ("gzip", "x-gzip"):
             try:
                 body = gzip.decompress(body)
             except (OSError, EOFError, zlib.error) as err:
                 raise TransientError(f"corrupt or truncated gzip body ({err})") from err
-        kept = {k: headers[k] for k in ("content-type", "last-modified", "etag", "date")
-                if k in headers}
-        return Response(raw.status, kept, body, shown, self.now().isoformat(timespec="seconds"),
-                        False, key)
+        kept = {k: headers[k] for k in ("content-type", "last-modified", "etag", "date") if k in headers}
+        return Response(raw.status, kept, body, shown, self.now().isoformat(timespec="seconds"), False, key)
 
     def _path(self, key: str) -> Path:
         assert self.cache_dir is not None
@@ -499,17 +548,29 @@ class HttpClient:
         except (ValueError, KeyError) as err:
             log.warning("ignoring unreadable cache entry %s (%s)", path, err)
             return None
-        return Response(meta["status"], meta.get("headers", {}), body, meta.get("url", shown),
-                        meta["retrieved"], True, key)
+        return Response(
+            meta["status"],
+            meta.get("headers", {}),
+            body,
+            meta.get("url", shown),
+            meta["retrieved"],
+            True,
+            key,
+        )
 
     def _cache_write(self, key: str, method: str, shown: str, resp: Response) -> None:
         if self.cache_dir is None:
             return
-        meta = {"format": CACHE_FORMAT, "method": method, "url": shown, "status": resp.status,
-                "headers": dict(resp.headers), "retrieved": resp.retrieved,
-                "length": len(resp.body)}
-        atomic_write_bytes(self._path(key),
-                           json.dumps(meta, ensure_ascii=False).encode() + b"\n" + resp.body)
+        meta = {
+            "format": CACHE_FORMAT,
+            "method": method,
+            "url": shown,
+            "status": resp.status,
+            "headers": dict(resp.headers),
+            "retrieved": resp.retrieved,
+            "length": len(resp.body),
+        }
+        atomic_write_bytes(self._path(key), json.dumps(meta, ensure_ascii=False).encode() + b"\n" + resp.body)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -547,7 +608,7 @@ def _retry_after(value: str | None, now: datetime) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -566,5 +627,37 @@ def _validate_json(resp: Response) -> None:
             raise TransientError(f"maxlag: {info}".strip(), wait)
         if code in ("ratelimited", "internal_api_error_DBQueryTimeoutError"):
             raise TransientError(f"API error {code}")
-        raise HttpError(f"API error {code} for {resp.url}: {doc['error'].get('info', '')}",
-                        "check the request parameters (ids, languages, props)", url=resp.url)
+        raise HttpError(
+            f"API error {code} for {resp.url}: {doc['error'].get('info', '')}",
+            "check the request parameters (ids, languages, props)",
+            url=resp.url,
+        )
+
+
+def default_cache_dir() -> Path:
+    """``$KCDATA_CACHE_DIR``, else ``$XDG_CACHE_HOME/kcdata/http``, else ``~/.cache/kcdata/http``."""
+    env = os.environ.get("KCDATA_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "kcdata" / "http"
+
+
+def client_from_config(config: Any, **overrides: Any) -> HttpClient:
+    """The HTTP client of a build config (``user_agent``, ``cache_dir``, ``offline``).
+
+    The cache is always on: ``cache_dir`` or :func:`default_cache_dir`, so a rebuild makes no
+    request twice and ``offline`` can rebuild from it.
+
+    Args:
+        config: A ``kcdata.config.BuildConfig`` (or anything with those attributes).
+        **overrides: Other :class:`HttpClient` arguments (e.g. ``min_interval``, ``transport``).
+    """
+    cache = getattr(config, "cache_dir", None)
+    opts: dict[str, Any] = {
+        "user_agent": getattr(config, "user_agent", None),
+        "cache_dir": Path(cache).expanduser() if cache else default_cache_dir(),
+        "offline": bool(getattr(config, "offline", False)),
+    }
+    opts.update(overrides)
+    return HttpClient(**opts)

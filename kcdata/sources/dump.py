@@ -5,12 +5,15 @@ the full file is ~140 GB gzipped and ~1.8 TB of JSON, so everything here is stre
 
 1. One reader decompresses (python-isal's ``igzip`` in a helper thread where installed, else the
    stdlib) and cuts the stream into multi-megabyte chunks at line boundaries.
-2. Each chunk goes whole to a worker (``workers >= 2``: a process pool with a bounded number of
-   chunks in flight, so memory stays constant; ``workers <= 1``: in the calling process).
-3. The worker pre-filters raw bytes — a line is parsed only if it contains the key of an asked
-   property (``"P6":``) or an asked entity id — parses it (``orjson`` where installed, else
-   :mod:`json`), and runs a per-entity function (default :func:`slim_entity`; any picklable
-   top-level function, e.g. ``functools.partial(kcdata.facts.parse_entity, source="dump")``).
+2. Each chunk goes whole to a worker (``workers = N >= 2``: this process and ``N - 1`` helper
+   processes take turns, with a bounded number of chunks in flight, so memory stays constant;
+   ``workers = 1``: all in the calling process).
+3. The worker pre-filters raw bytes — a line is looked at only if it contains the key of an
+   asked property (``"P6":``, one regex for all) or, for the label pass, an asked entity id —
+   then parses only the parts facts need (:func:`fast_slim`: labels, aliases, the statement
+   lists of the asked relations, sitelinks; ``orjson`` where installed, else :mod:`json`) and
+   runs an optional per-entity function (any picklable top-level function, e.g.
+   ``functools.partial(kcdata.facts.parse_entity, source="dump")``).
 4. Results come back in input order.
 
 Corrupt or truncated input raises :class:`DumpError` naming the line and byte offset; nothing is
@@ -21,11 +24,13 @@ failure leaves no half-written file.
 from __future__ import annotations
 
 import bz2
+import functools
+import gc
 import gzip
-import io
 import json
 import logging
 import os
+import pickle
 import re
 import sys
 import time
@@ -108,9 +113,11 @@ def open_dump(path: str | os.PathLike[str], *, threaded: bool = True) -> tuple[B
     """
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"dump file not found: {p}",
-                          "download latest-all.json.gz from https://dumps.wikimedia.org/wikidatawiki/"
-                          "entities/ and pass its path")
+        raise ConfigError(
+            f"dump file not found: {p}",
+            "download latest-all.json.gz from https://dumps.wikimedia.org/wikidatawiki/"
+            "entities/ and pass its path",
+        )
     raw = open(p, "rb")  # noqa: SIM115 - closed with the stream
     magic = raw.read(3)
     raw.seek(0)
@@ -163,8 +170,7 @@ class Chunk:
     """Whether this is the end of the stream."""
 
 
-def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-                raw: Any = None) -> Iterator[Chunk]:
+def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES, raw: Any = None) -> Iterator[Chunk]:
     """Cut a decompressed stream into chunks of whole lines.
 
     Args:
@@ -191,7 +197,7 @@ def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
             raise DumpError(
                 f"dump is corrupt or truncated: decompression failed after decompressed byte "
                 f"{offset + len(rest):,} (line {at_line:,}){where}: {err}",
-                "download the file again (compare its sha1 with the one on dumps.wikimedia.org)"
+                "download the file again (compare its sha1 with the one on dumps.wikimedia.org)",
             ) from err
         if not block:
             if rest:
@@ -213,19 +219,32 @@ def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
 # -- per-entity work ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _needle_regex(needles: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """One alternation over all needles: a single scan instead of one per property."""
+    return re.compile(b"|".join(re.escape(n) for n in needles))
+
+
 def property_needles(relations: Iterable[str]) -> tuple[bytes, ...]:
     """Raw-byte keys that an entity with a claim for one of ``relations`` must contain."""
     return tuple(f'"{r}":'.encode() for r in sorted(set(relations)))
 
 
-def slim_entity(entity: dict[str, Any], relations: frozenset[str] | None = None,
-                languages: frozenset[str] | None = None) -> dict[str, Any] | None:
-    """Keep what a fact needs: claims of ``relations``, terms in ``languages``, sitelink titles.
+def slim_entity(
+    entity: dict[str, Any],
+    relations: frozenset[str] | None = None,
+    languages: frozenset[str] | None = None,
+    references: bool = True,
+) -> dict[str, Any] | None:
+    """Keep what a fact needs: claims of ``relations``, labels and aliases, sitelinks.
+
+    Descriptions are dropped (no fact reads them).
 
     Args:
         entity: A full Wikibase entity.
         relations: Property ids to keep (``None``: all claims).
-        languages: Language codes of labels/aliases/descriptions to keep (``None``: all).
+        languages: Language codes of labels/aliases to keep (``None``: all).
+        references: Keep the statements' ``references`` (the fact layer does not read them).
 
     Returns:
         A smaller entity dict of the same shape, or ``None`` when it has no claim for
@@ -236,17 +255,23 @@ def slim_entity(entity: dict[str, Any], relations: frozenset[str] | None = None,
         claims = {p: v for p, v in claims.items() if p in relations}
         if not claims:
             return None
-    out: dict[str, Any] = {k: entity[k] for k in ("type", "id", "lastrevid", "modified")
-                           if k in entity}
-    for terms in ("labels", "descriptions", "aliases"):
+    out: dict[str, Any] = {k: entity[k] for k in ("type", "id", "lastrevid", "modified") if k in entity}
+    for terms in ("labels", "aliases"):
         val = entity.get(terms) or {}
         if languages is not None and isinstance(val, dict):
             val = {lang: v for lang, v in val.items() if lang in languages}
         out[terms] = val
+    if not references:
+        claims = {
+            p: [
+                {k: v for k, v in st.items() if k != "references"} if isinstance(st, dict) else st
+                for st in group
+            ]
+            for p, group in claims.items()
+        }
     out["claims"] = claims
     sitelinks = entity.get("sitelinks") or {}
-    out["sitelinks"] = {s: {"site": s, "title": v.get("title")} for s, v in sitelinks.items()} \
-        if isinstance(sitelinks, dict) else {}
+    out["sitelinks"] = sitelinks if isinstance(sitelinks, dict) else {}
     return out
 
 
@@ -274,8 +299,7 @@ def referenced_ids(entity: dict[str, Any]) -> set[str]:
             v = dv.get("value") or {}
             vid = v.get("id")
             if not vid and "numeric-id" in v:
-                prefix = {"item": "Q", "property": "P", "lexeme": "L"}.get(v.get("entity-type"),
-                                                                         "Q")
+                prefix = {"item": "Q", "property": "P", "lexeme": "L"}.get(v.get("entity-type"), "Q")
                 vid = f"{prefix}{v['numeric-id']}"
             if vid:
                 found.add(vid)
@@ -294,9 +318,20 @@ def referenced_ids(entity: dict[str, Any]) -> set[str]:
     return found
 
 
-_TOP_KEYS = (b'"labels":', b'"descriptions":', b'"aliases":', b'"claims":', b'"sitelinks":',
-             b'"lastrevid":', b'"modified":')
+_TOP_KEYS = (
+    b'"labels":',
+    b'"descriptions":',
+    b'"aliases":',
+    b'"claims":',
+    b'"sitelinks":',
+    b'"lastrevid":',
+    b'"modified":',
+)
+_FEW_RELATIONS = 6
+"""Up to this many relations, statement lists are found by direct search, else by one regex."""
+_LATE_KEYS = frozenset({b'"sitelinks":', b'"lastrevid":', b'"modified":'})
 _PKEY_RE = re.compile(rb'"P\d+":\[')
+_STMT_RE = re.compile(rb'"(P\d+)":\[\{"mainsnak"')
 
 
 class _Fallback(Exception):
@@ -316,9 +351,14 @@ def _statement_level(line: bytes, pos: int, end: int) -> bool:
     return s == -1 or m < s
 
 
-def fast_slim(line: bytes, relations: frozenset[str] | None,
-              languages: frozenset[str] | None = None, *,
-              terms_only_: bool = False) -> dict[str, Any] | None:
+def fast_slim(
+    line: bytes,
+    relations: frozenset[str] | None,
+    languages: frozenset[str] | None = None,
+    *,
+    references: bool = True,
+    terms_only_: bool = False,
+) -> dict[str, Any] | None:
     """:func:`slim_entity` (or :func:`terms_only`) straight from a raw dump line.
 
     Parses only the top-level parts needed (terms, the statement lists of ``relations``,
@@ -330,29 +370,57 @@ def fast_slim(line: bytes, relations: frozenset[str] | None,
         line: One entity's JSON (no trailing comma).
         relations: Property ids (``None``: all claims, i.e. a full parse).
         languages: Languages of the terms to keep (``None``: all).
+        references: Keep statement references (dropping them skips their bytes too).
         terms_only_: Return :func:`terms_only` instead.
 
     Returns:
         The slim entity, or ``None`` when it has no statement for ``relations``.
     """
     if relations is None and not terms_only_:
-        return slim_entity(_loads(line), None, languages)
+        return slim_entity(_loads(line), None, languages, references)
     try:
-        return _fast_slim(line, relations or frozenset(), languages, terms_only_)
+        return _fast_slim(line, relations or frozenset(), languages, terms_only_, references)
     except (_Fallback, ValueError, TypeError, KeyError, AttributeError):
         entity = _loads(line)
         if terms_only_:
             return terms_only(entity, languages)
-        return slim_entity(entity, relations, languages)
+        return slim_entity(entity, relations, languages, references)
 
 
-def _fast_slim(line: bytes, relations: frozenset[str], languages: frozenset[str] | None,
-               terms_only_: bool) -> dict[str, Any] | None:
+def _strip_references(arr: bytes) -> bytes:
+    """Cut each statement's ``"references":[...]`` from a dump statement list, in bytes.
+
+    In the dump's layout ``references`` is a statement's last key, after ``rank``; a statement
+    that does not look like that keeps its references (they are removed after parsing).
+    """
+    if b'"references":[' not in arr:
+        return arr
+    sep = b',{"mainsnak"'
+    parts = arr.split(sep)
+    for i, part in enumerate(parts):
+        r = part.find(b',"references":[')
+        if r == -1 or b'"rank":' not in part[:r]:
+            continue
+        last = i == len(parts) - 1
+        if not part.endswith(b"]}]" if last else b"]}"):
+            continue
+        parts[i] = part[:r] + (b"}]" if last else b"}")
+    return sep.join(parts)
+
+
+def _fast_slim(
+    line: bytes,
+    relations: frozenset[str],
+    languages: frozenset[str] | None,
+    terms_only_: bool,
+    references: bool = True,
+) -> dict[str, Any] | None:
     if not line.startswith(b"{") or not line.endswith(b"}"):
         raise _Fallback
     found = []
     for key in _TOP_KEYS:
-        p = line.find(key)
+        # each key occurs once; the late ones are found faster from the end
+        p = line.rfind(key) if key in _LATE_KEYS else line.find(key)
         if p != -1:
             found.append((p, key))
     claims_at = next((p for p, k in found if k == b'"claims":'), -1)
@@ -371,7 +439,7 @@ def _fast_slim(line: bytes, relations: frozenset[str], languages: frozenset[str]
     for i, (p, key) in enumerate(found):
         start = p + len(key)
         end = found[i + 1][0] - 1 if i + 1 < len(found) else close
-        if line[end:end + 1] not in (b",", b"}"):
+        if line[end : end + 1] not in (b",", b"}"):
             raise _Fallback
         seg[key] = (start, end)
 
@@ -397,36 +465,78 @@ def _fast_slim(line: bytes, relations: frozenset[str], languages: frozenset[str]
     if claims_at != -1:
         ca, cb = seg[b'"claims":']
         first = line.find(b"[", ca, cb)
-        if line[ca:ca + 1] == b"{" and first != -1 and line[ca + 1:ca + 2] == b'"':
+        if first == -1:
+            pass  # no statements at all ({} or [])
+        elif line.startswith(b'[{"mainsnak"', first):
+            # the dump's layout: every statement list opens with '[{"mainsnak"', which no
+            # qualifier or reference snak list does — one regex pass finds them all
+            spans: list[tuple[int, str, int, int]] = []
+            if len(relations) <= _FEW_RELATIONS:
+                # a few relations: a direct search for each is faster than listing all keys
+                for rel in relations:
+                    pos = line.find(f'"{rel}":[{{"mainsnak"'.encode(), ca, cb)
+                    if pos == -1:
+                        continue
+                    astart = pos + len(rel) + 3
+                    nxt = line.find(b'":[{"mainsnak"', astart + 1, cb)
+                    aend = line.rfind(b',"', astart, nxt) if nxt != -1 else cb - 1
+                    spans.append((pos, rel, astart, aend))
+            else:
+                keys = [(m.start(), m.group(1).decode()) for m in _STMT_RE.finditer(line, ca, cb)]
+                for i, (pos, rel) in enumerate(keys):
+                    if rel in relations:
+                        aend = keys[i + 1][0] - 1 if i + 1 < len(keys) else cb - 1
+                        spans.append((pos, rel, pos + len(rel) + 3, aend))
+            for pos, rel, astart, aend in spans:
+                raw_arr = line[astart:aend]
+                arr = _loads(raw_arr if references else _strip_references(raw_arr))
+                # wrong boundaries would show in the first or last statement
+                if (
+                    not isinstance(arr, list)
+                    or not arr
+                    or any(
+                        not isinstance(st, dict) or (st.get("mainsnak") or {}).get("property", rel) != rel
+                        for st in (arr[0], arr[-1])
+                    )
+                ):
+                    raise _Fallback
+                claims[rel] = arr
+                positions[rel] = pos
+        else:
             if not _statement_level(line, first, cb):
                 raise _Fallback  # statements whose keys come in another order
-        for rel in relations:
-            needle = f'"{rel}":['.encode()
-            pos = line.find(needle, ca, cb)
-            while pos != -1 and not _statement_level(line, pos + len(needle) - 1, cb):
-                pos = line.find(needle, pos + len(needle), cb)
-            if pos == -1:
-                continue
-            astart = pos + len(needle) - 1
-            aend = cb - 1  # before the claims object's closing brace
-            for m in _PKEY_RE.finditer(line, astart + 1, cb):
-                if _statement_level(line, m.end() - 1, cb):
-                    aend = m.start() - 1
-                    break
-            arr = _loads(line[astart:aend])
-            if not isinstance(arr, list) or any(
-                    (st.get("mainsnak") or {}).get("property", rel) != rel for st in arr):
-                raise _Fallback
-            claims[rel] = arr
-            positions[rel] = pos
+            for rel in relations:
+                needle = f'"{rel}":['.encode()
+                pos = line.find(needle, ca, cb)
+                while pos != -1 and not _statement_level(line, pos + len(needle) - 1, cb):
+                    pos = line.find(needle, pos + len(needle), cb)
+                if pos == -1:
+                    continue
+                astart = pos + len(needle) - 1
+                aend = cb - 1  # before the claims object's closing brace
+                for m in _PKEY_RE.finditer(line, astart + 1, cb):
+                    if _statement_level(line, m.end() - 1, cb):
+                        aend = m.start() - 1
+                        break
+                arr = _loads(line[astart:aend])
+                if not isinstance(arr, list) or any(
+                    (st.get("mainsnak") or {}).get("property", rel) != rel for st in arr
+                ):
+                    raise _Fallback
+                claims[rel] = arr
+                positions[rel] = pos
     if not claims:
         return None
+    if not references:
+        for group in claims.values():
+            for st in group:
+                if isinstance(st, dict):
+                    st.pop("references", None)
     out = {"type": head["type"], "id": head["id"]}
     for key, name in ((b'"lastrevid":', "lastrevid"), (b'"modified":', "modified")):
         if key in seg:
             out[name] = value(key)
-    for key, name in ((b'"labels":', "labels"), (b'"descriptions":', "descriptions"),
-                      (b'"aliases":', "aliases")):
+    for key, name in ((b'"labels":', "labels"), (b'"aliases":', "aliases")):
         val = (value(key) if key in seg else {}) or {}
         if languages is not None and isinstance(val, dict):
             val = {lang: v for lang, v in val.items() if lang in languages}
@@ -434,8 +544,7 @@ def _fast_slim(line: bytes, relations: frozenset[str], languages: frozenset[str]
     # keep the claims in the entity's own order, as slim_entity does
     out["claims"] = {rel: claims[rel] for rel in sorted(claims, key=lambda r: positions[r])}
     sitelinks = (value(b'"sitelinks":') if b'"sitelinks":' in seg else {}) or {}
-    out["sitelinks"] = {s: {"site": s, "title": v.get("title")} for s, v in sitelinks.items()} \
-        if isinstance(sitelinks, dict) else {}
+    out["sitelinks"] = sitelinks if isinstance(sitelinks, dict) else {}
     return out
 
 
@@ -447,6 +556,7 @@ class _Job:
     relations: frozenset[str] | None
     languages: frozenset[str] | None
     fn: Callable[[dict[str, Any]], Any] | None
+    references: bool = False
 
 
 _JOB: _Job | None = None
@@ -458,7 +568,44 @@ def _init_worker(job: _Job) -> None:
 
 
 def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
-    """Pre-filter, parse and process one chunk; returns (entities, candidates, results)."""
+    """Pre-filter, parse and process one chunk; returns (entities, candidates, results).
+
+    The cyclic garbage collector is paused meanwhile: parsed entities are large acyclic trees
+    whose allocation would otherwise trigger many useless full collections.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan_chunk(chunk, job)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan_packed(chunk: Chunk) -> tuple[int, int, bytes]:
+    """:func:`_scan` in a worker, results pickled into one blob (see :func:`_unpack`)."""
+    n, cand, results = _scan(chunk)
+    return n, cand, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(packed: tuple[int, int, bytes]) -> tuple[int, int, list[Any]]:
+    """Unpickle a worker's results with the garbage collector paused.
+
+    Results are many small acyclic objects (facts, entity dicts): letting the collector run
+    while they are rebuilt costs more than the rebuilding, in the one process that also reads
+    and decompresses the dump.
+    """
+    n, cand, blob = packed
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return n, cand, pickle.loads(blob)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
     job = job or _JOB
     assert job is not None
     data = chunk.data
@@ -481,14 +628,16 @@ def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
             pos = end + 1
     else:
         starts: dict[int, int] = {}
-        for needle in job.needles or ():
-            pos = data.find(needle)
-            while pos != -1:
+        if job.needles:
+            pattern = _needle_regex(job.needles)
+            m = pattern.search(data)
+            while m is not None:
+                pos = m.start()
                 ls = data.rfind(b"\n", 0, pos) + 1
                 le = data.find(b"\n", pos)
                 le = len(data) if le == -1 else le
                 starts[ls] = le
-                pos = data.find(needle, le)
+                m = pattern.search(data, le)
         if job.ids is not None and job.needles is None:
             # lines of the asked ids: the entity id is the first "id" key on the line
             pos = 0
@@ -514,7 +663,7 @@ def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
         candidates += 1
         try:
             if job.mode == "slim":
-                entity = fast_slim(line, job.relations, job.languages)
+                entity = fast_slim(line, job.relations, job.languages, references=job.references)
             elif job.mode == "terms":
                 entity = fast_slim(line, None, job.languages, terms_only_=True)
             else:
@@ -524,13 +673,16 @@ def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
             raise DumpError(
                 f"dump line {lineno:,} (decompressed byte {chunk.offset + ls:,}) is not valid "
                 f"JSON: {err}; starts {line[:80]!r}",
-                "the file is corrupt or truncated: download it again") from None
+                "the file is corrupt or truncated: download it again",
+            ) from None
         if entity is None:
             continue
         if not isinstance(entity, dict):
             lineno = chunk.line + data.count(b"\n", 0, ls)
-            raise DumpError(f"dump line {lineno:,} is not an entity object",
-                            "pass a Wikidata JSON dump (latest-all.json[.gz|.bz2])")
+            raise DumpError(
+                f"dump line {lineno:,} is not an entity object",
+                "pass a Wikidata JSON dump (latest-all.json[.gz|.bz2])",
+            )
         if job.ids is not None and entity.get("id") not in job.ids:
             continue
         out = job.fn(entity) if job.fn is not None else entity
@@ -558,18 +710,28 @@ class _Progress:
         dt = max(now - self.t0, 1e-9)
         sys.stderr.write(
             f"\r{self.label}: {stats.bytes_in / 1e6:,.0f} MB, {stats.entities:,} entities "
-            f"({stats.entities / dt:,.0f}/s, {stats.bytes_in / 1e6 / dt:,.0f} MB/s), "
-            f"{stats.results:,} kept" + ("\n" if final else ""))
+            f"({stats.entities / dt:,.0f} entities/s, {stats.bytes_in / 1e6 / dt:,.0f} MB/s), "
+            f"{stats.results:,} kept" + ("\n" if final else "")
+        )
         sys.stderr.flush()
 
 
-def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None = None,
-              ids: Iterable[str] | None = None, languages: Iterable[str] | None = None,
-              terms: bool = False,
-              fn: Callable[[dict[str, Any]], Any] | None = None, workers: int = 1,
-              chunk_bytes: int = DEFAULT_CHUNK_BYTES, progress: bool = False,
-              stats: DumpStats | None = None, max_in_flight: int | None = None,
-              require_end: bool = True) -> Iterator[Any]:
+def iter_dump(
+    path: str | os.PathLike[str],
+    *,
+    relations: Iterable[str] | None = None,
+    ids: Iterable[str] | None = None,
+    languages: Iterable[str] | None = None,
+    terms: bool = False,
+    references: bool = False,
+    fn: Callable[[dict[str, Any]], Any] | None = None,
+    workers: int = 1,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    progress: bool = False,
+    stats: DumpStats | None = None,
+    max_in_flight: int | None = None,
+    require_end: bool = True,
+) -> Iterator[Any]:
     """Stream a dump and yield the per-entity results, in dump order.
 
     Args:
@@ -579,11 +741,13 @@ def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None =
         ids: Entity ids to keep (``None``: all). With ``relations`` too, both must match.
         languages: Languages of the terms kept in slim / terms entities (``None``: all).
         terms: Yield :func:`terms_only` entities of ``ids`` (labels and aliases only).
+        references: Keep statement references in slim entities (default: dropped, unread by
+            the fact layer and about half of a statement list's bytes).
         fn: Picklable top-level function run in the workers on each entity — the slim entity
             (see :func:`slim_entity`, built by :func:`fast_slim`) when ``relations`` is given,
             else the full entity; ``None`` results are dropped. Default: yield the entity.
-        workers: ``<= 1`` runs in this process; ``N >= 2`` uses N worker processes while this
-            process decompresses and cuts chunks.
+        workers: ``1`` runs in this process; ``N >= 2`` adds ``N - 1`` helper processes, and
+            this process (which also decompresses and cuts chunks) scans every N-th chunk.
         chunk_bytes: Decompressed bytes per chunk.
         progress: Write a progress line with entities/s to stderr.
         stats: Filled with counters as the stream goes.
@@ -602,14 +766,15 @@ def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None =
         raise ConfigError(f"workers must be >= 1, got {workers}", "pass --workers 1 or more")
     rel = frozenset(relations) if relations is not None else None
     idset = frozenset(ids) if ids is not None else None
-    langs = frozenset(languages) if languages is not None else None
+    # "mul" (default for all languages) labels count for every language
+    langs = frozenset(languages) | {"mul"} if languages is not None else None
     mode = "terms" if terms else ("slim" if rel is not None else "full")
     if terms and idset is None:
         raise ConfigError("terms=True needs ids", "pass the ids whose labels are wanted")
     needles = property_needles(rel) if rel is not None and not terms else None
     if rel is not None and not rel and idset is None:
         needles = ()  # nothing asked: every line is filtered out
-    job = _Job(needles, idset, mode, rel, langs, fn)
+    job = _Job(needles, idset, mode, rel, langs, fn, references)
     stats = stats if stats is not None else DumpStats()
     stats.backends = {"gzip": GZIP_BACKEND, "json": JSON_BACKEND}
     prog = _Progress(progress, f"dump {Path(path).name}")
@@ -622,9 +787,9 @@ def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None =
         def counted(chunks_: Iterator[Chunk]) -> Iterator[Chunk]:
             for c in chunks_:
                 stats.bytes_in += len(c.data)
-                if c.line == 1 and c.data.lstrip()[:1] == b"[":
+                if c.line == 1 and c.data[:64].lstrip()[:1] == b"[":
                     state["open"] = True
-                tail = c.data.rstrip()
+                tail = c.data[-64:].rstrip() or c.data.rstrip()  # rarely copies the chunk
                 if tail:
                     state["closed"] = tail.endswith(b"]")
                 if c.last and require_end and state["open"] and not state["closed"]:
@@ -632,7 +797,8 @@ def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None =
                     raise DumpError(
                         "dump is truncated: the JSON array is not closed with ']' (the stream "
                         f"ends at decompressed byte {c.offset + len(c.data):,}, line {lines:,})",
-                        "the download or decompression stopped early: download the file again")
+                        "the download or decompression stopped early: download the file again",
+                    )
                 yield c
 
         if workers <= 1:
@@ -644,30 +810,43 @@ def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None =
                 yield from res
                 prog.update(stats)
         else:
-            limit = max_in_flight or 2 * workers
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                     initargs=(job,)) as pool:
-                pending: deque[Future[tuple[int, int, list[Any]]]] = deque()
+            # this process scans every `workers`-th chunk itself and `workers - 1` helper
+            # processes scan the others: results of its own share need no pickling, and the
+            # helpers always have queued chunks while it works
+            limit = max(max_in_flight or 2 * workers, 2)
+            with ProcessPoolExecutor(
+                max_workers=workers - 1, initializer=_init_worker, initargs=(job,)
+            ) as pool:
+                pending: deque[Future[tuple[int, int, bytes]] | Chunk] = deque()
+
+                def take(item: Future[tuple[int, int, bytes]] | Chunk) -> list[Any]:
+                    if isinstance(item, Chunk):
+                        n, cand, res = _scan(item, job)
+                    else:
+                        n, cand, res = _unpack(item.result())
+                    stats.entities += n
+                    stats.candidates += cand
+                    stats.results += len(res)
+                    return res
+
                 try:
-                    for chunk in counted(chunks):
-                        pending.append(pool.submit(_scan, chunk))
-                        while len(pending) >= limit or (pending and pending[0].done()):
-                            n, cand, res = pending.popleft().result()
-                            stats.entities += n
-                            stats.candidates += cand
-                            stats.results += len(res)
-                            yield from res
+                    for i, chunk in enumerate(counted(chunks)):
+                        if i % workers == 0:
+                            pending.append(chunk)
+                        else:
+                            pending.append(pool.submit(_scan_packed, chunk))
+                        while len(pending) >= limit or (
+                            pending and isinstance(pending[0], Future) and pending[0].done()
+                        ):
+                            yield from take(pending.popleft())
                             prog.update(stats)
                     while pending:
-                        n, cand, res = pending.popleft().result()
-                        stats.entities += n
-                        stats.candidates += cand
-                        stats.results += len(res)
-                        yield from res
+                        yield from take(pending.popleft())
                         prog.update(stats)
                 finally:
-                    for f in pending:
-                        f.cancel()
+                    for item in pending:
+                        if isinstance(item, Future):
+                            item.cancel()
     finally:
         stream.close()
         if raw is not stream and hasattr(raw, "close"):
@@ -676,11 +855,17 @@ def iter_dump(path: str | os.PathLike[str], *, relations: Iterable[str] | None =
     prog.update(stats, final=True)
 
 
-def iter_entities(path: str | os.PathLike[str], relations: Iterable[str],
-                  languages: Iterable[str] | None = None, *, workers: int = 1,
-                  referenced_labels: bool = True, progress: bool = False,
-                  stats: DumpStats | None = None,
-                  require_end: bool = True) -> Iterator[dict[str, Any]]:
+def iter_entities(
+    path: str | os.PathLike[str],
+    relations: Iterable[str],
+    languages: Iterable[str] | None = None,
+    *,
+    workers: int = 1,
+    referenced_labels: bool = True,
+    progress: bool = False,
+    stats: DumpStats | None = None,
+    require_end: bool = True,
+) -> Iterator[dict[str, Any]]:
     """Entities with claims for ``relations``, then the terms of every entity they reference.
 
     Two passes over the dump: the first yields slim subject entities (see :func:`slim_entity`)
@@ -705,17 +890,30 @@ def iter_entities(path: str | os.PathLike[str], relations: Iterable[str],
     langs = frozenset(languages) if languages is not None else None
     wanted: set[str] = set()
     seen: set[str] = set()
-    for ent in iter_dump(path, relations=rel, languages=langs, workers=workers,
-                         progress=progress, stats=stats, require_end=require_end):
+    for ent in iter_dump(
+        path,
+        relations=rel,
+        languages=langs,
+        workers=workers,
+        progress=progress,
+        stats=stats,
+        require_end=require_end,
+    ):
         seen.add(ent["id"])
         wanted |= referenced_ids(ent)
         yield ent
     wanted -= seen
     if referenced_labels and wanted:
-        log.info("second pass over %s for the labels of %d referenced entities", path,
-                 len(wanted))
-        yield from iter_dump(path, ids=wanted, languages=langs, terms=True, workers=workers,
-                             progress=progress, require_end=require_end)
+        log.info("second pass over %s for the labels of %d referenced entities", path, len(wanted))
+        yield from iter_dump(
+            path,
+            ids=wanted,
+            languages=langs,
+            terms=True,
+            workers=workers,
+            progress=progress,
+            require_end=require_end,
+        )
 
 
 def write_jsonl_atomic(items: Iterable[Any], out: str | os.PathLike[str]) -> int:
@@ -732,7 +930,7 @@ def write_jsonl_atomic(items: Iterable[Any], out: str | os.PathLike[str]) -> int
     tmp = out_p.with_name(f".{out_p.name}.{os.getpid()}.tmp")
     n = 0
     try:
-        with io.open(tmp, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             for item in items:
                 fh.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
                 fh.write("\n")

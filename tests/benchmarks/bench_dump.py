@@ -10,7 +10,7 @@ c. ``kcdata``  — :func:`kcdata.sources.dump.iter_dump` extracting facts for th
    relations, with 1 and with 2 workers.
 
 It prints MB/s (of decompressed JSON) and entities/s for each, the ratios c/a and c/b, and the
-peak resident memory of each run (the main process plus the largest worker).
+peak resident memory of each run (main process plus helpers, sampled from /proc every 0.25 s).
 
 Run (full size, ~2-4 minutes on two cores)::
 
@@ -43,8 +43,7 @@ sys.path.insert(0, str(REPO))
 from kcdata.sources import dump as dump_mod  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
-DEFAULT_RELATIONS = ("P6", "P17", "P19", "P20", "P26", "P35", "P36", "P54", "P69", "P108",
-                     "P159", "P1082")
+DEFAULT_RELATIONS = ("P6", "P17", "P19", "P20", "P26", "P35", "P36", "P54", "P69", "P108", "P159", "P1082")
 
 
 def sample_relations() -> list[str]:
@@ -71,8 +70,7 @@ def fixture_entities() -> list[dict[str, Any]]:
         ents = doc["entities"].values() if "entities" in doc else [doc]
         out.extend(e for e in ents if isinstance(e, dict) and e.get("type") == "item")
     # the dump's own layout: these keys, in this order (entity files add pageid, ns, title)
-    keys = ("type", "id", "labels", "descriptions", "aliases", "claims", "sitelinks",
-            "lastrevid", "modified")
+    keys = ("type", "id", "labels", "descriptions", "aliases", "claims", "sitelinks", "lastrevid", "modified")
     return [{k: e[k] for k in keys if k in e} for e in out]
 
 
@@ -101,16 +99,20 @@ def make_dump(path: Path, size_mb: float) -> tuple[int, int]:
                 new_id = f"Q{next_id}"
                 next_id += 1
                 # a new id per copy: the entity id and the statement GUID prefixes
-                s2 = s.replace(f'"id":"{old_id}"', f'"id":"{new_id}"', 1).replace(
-                    f'"{old_id}$', f'"{new_id}$').replace(f'"{old_id.lower()}$', f'"{new_id}$')
+                s2 = (
+                    s.replace(f'"id":"{old_id}"', f'"id":"{new_id}"', 1)
+                    .replace(f'"{old_id}$', f'"{new_id}$')
+                    .replace(f'"{old_id.lower()}$', f'"{new_id}$')
+                )
                 block.append(s2)
             data = (",\n".join(block) + ",\n").encode("utf-8")
             fh.write(data)
             raw += len(data)
             n += len(block)
             fh.flush()
-        last = json.dumps({"type": "item", "id": f"Q{next_id}", "labels": {}, "claims": {}},
-                          separators=(",", ":")).encode()
+        last = json.dumps(
+            {"type": "item", "id": f"Q{next_id}", "labels": {}, "claims": {}}, separators=(",", ":")
+        ).encode()
         fh.write(last + b"\n]\n")
         raw += len(last) + 4
         n += 1
@@ -129,8 +131,11 @@ def facts_for(entity: dict[str, Any], relations: frozenset[str]) -> Any:
         from kcdata.facts import parse_entity
     except ImportError:
         return slim
-    facts = [f for f in parse_entity(slim, "dump")
-             if getattr(f, "relation", getattr(f, "property", None)) in relations]
+    facts = [
+        f
+        for f in parse_entity(slim, "dump")
+        if getattr(f, "relation", getattr(f, "property", None)) in relations
+    ]
     return facts or None
 
 
@@ -171,14 +176,19 @@ def run_floor(path: str, codec: str) -> dict[str, Any]:
     return {"entities": n - 2, "bytes": nbytes, "kept": 0}
 
 
-def run_kcdata(path: str, relations: frozenset[str], workers: int) -> dict[str, Any]:
+def run_kcdata(path: str, relations: frozenset[str], workers: int, work: str = "facts") -> dict[str, Any]:
     stats = dump_mod.DumpStats()
-    fn = functools.partial(facts_for, relations=relations)
+    fn = functools.partial(facts_for, relations=relations) if work == "facts" else None
     kept = 0
     for _ in dump_mod.iter_dump(path, relations=relations, fn=fn, workers=workers, stats=stats):
         kept += 1
-    return {"entities": stats.entities, "bytes": stats.bytes_in, "kept": kept,
-            "candidates": stats.candidates, "backends": stats.backends}
+    return {
+        "entities": stats.entities,
+        "bytes": stats.bytes_in,
+        "kept": kept,
+        "candidates": stats.candidates,
+        "backends": stats.backends,
+    }
 
 
 def _rss_mb(pid: int) -> float:
@@ -193,6 +203,11 @@ def _rss_mb(pid: int) -> float:
 
 
 def _children(pid: int) -> list[int]:
+    try:  # cheap where the kernel has CONFIG_PROC_CHILDREN
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        pass
     kids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -208,7 +223,7 @@ def _children(pid: int) -> list[int]:
 class PeakMemory:
     """Samples the resident memory of this process plus its worker processes (Linux /proc)."""
 
-    def __init__(self, every: float = 0.1) -> None:
+    def __init__(self, every: float = 0.25) -> None:
         self.every = every
         self.peak_total = 0.0
         self.peak_main = 0.0
@@ -235,7 +250,7 @@ class PeakMemory:
         self._thread.join()
 
 
-def child(variant: str, path: str, relations: list[str]) -> None:
+def child(variant: str, path: str, relations: list[str], work: str = "facts") -> None:
     rel = frozenset(relations)
     mem = PeakMemory().__enter__()
     t0 = time.perf_counter()
@@ -244,7 +259,7 @@ def child(variant: str, path: str, relations: list[str]) -> None:
     elif variant.startswith("floor-"):
         res = run_floor(path, variant.split("-", 1)[1])
     else:
-        res = run_kcdata(path, rel, int(variant.rsplit("-", 1)[1]))
+        res = run_kcdata(path, rel, int(variant.rsplit("-", 1)[1]), work)
     res["seconds"] = time.perf_counter() - t0
     mem.__exit__()
     res["rss_main_mb"] = mem.peak_main
@@ -255,18 +270,33 @@ def child(variant: str, path: str, relations: list[str]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size-mb", type=float, default=200.0,
-                    help="compressed size of the generated dump (default 200)")
-    ap.add_argument("--keep", type=Path, default=None,
-                    help="write/reuse the generated dump at this path instead of a temp dir")
+    ap.add_argument(
+        "--size-mb", type=float, default=200.0, help="compressed size of the generated dump (default 200)"
+    )
+    ap.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="write/reuse the generated dump at this path instead of a temp dir",
+    )
     ap.add_argument("--skip", default="", help="comma-separated variants to skip, e.g. naive")
+    ap.add_argument(
+        "--work",
+        choices=("facts", "slim"),
+        default="facts",
+        help="kcdata's per-entity work: facts (kcdata.facts.parse_entity, default) or slim "
+        "(the source layer alone: pre-filter + partial parse of the asked relations)",
+    )
     ap.add_argument("--child", nargs=2, metavar=("VARIANT", "PATH"), help=argparse.SUPPRESS)
-    ap.add_argument("--relations", default=",".join(sample_relations()),
-                    help="comma-separated property ids (default: the sample's relations)")
+    ap.add_argument(
+        "--relations",
+        default=",".join(sample_relations()),
+        help="comma-separated property ids (default: the sample's relations)",
+    )
     args = ap.parse_args()
     relations = [r for r in args.relations.split(",") if r]
     if args.child:
-        child(args.child[0], args.child[1], relations)
+        child(args.child[0], args.child[1], relations, args.work)
         return
 
     tmp = None
@@ -279,28 +309,49 @@ def main() -> None:
         if not path.exists() or path.stat().st_size < args.size_mb * 1e6:
             t0 = time.perf_counter()
             n, raw = make_dump(path, args.size_mb)
-            print(f"generated {path}: {path.stat().st_size / 1e6:,.1f} MB gz, "
-                  f"{raw / 1e6:,.0f} MB JSON, {n:,} entities in {time.perf_counter() - t0:.0f} s",
-                  flush=True)
+            print(
+                f"generated {path}: {path.stat().st_size / 1e6:,.1f} MB gz, "
+                f"{raw / 1e6:,.0f} MB JSON, {n:,} entities in {time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
         else:
             print(f"reusing {path}: {path.stat().st_size / 1e6:,.1f} MB gz", flush=True)
-        print(f"relations: {','.join(relations)}; cores: {os.cpu_count()}; "
-              f"codec: {dump_mod.GZIP_BACKEND}; json: {dump_mod.JSON_BACKEND}", flush=True)
+        print(
+            f"work: {args.work}; relations: {','.join(relations)}; cores: {os.cpu_count()}; "
+            f"codec: {dump_mod.GZIP_BACKEND}; json: {dump_mod.JSON_BACKEND}",
+            flush=True,
+        )
         variants = ["naive", "floor-gzip", "floor-fast", "kcdata-1", "kcdata-2"]
         skip = set(filter(None, args.skip.split(",")))
         results: dict[str, dict[str, Any]] = {}
         for v in variants:
             if v in skip:
                 continue
-            out = subprocess.run([sys.executable, __file__, "--child", v, str(path),
-                                  "--relations", ",".join(relations)],
-                                 check=True, capture_output=True, text=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    v,
+                    str(path),
+                    "--relations",
+                    ",".join(relations),
+                    "--work",
+                    args.work,
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
             results[v] = r
             mbs = r["bytes"] / 1e6 / r["seconds"]
             eps = r["entities"] / r["seconds"]
-            print(f"{v:11s} {r['seconds']:7.1f} s  {mbs:7.1f} MB/s  {eps:9,.0f} entities/s  "
-                  f"kept {r['kept']:,}  peak RSS {r['rss_total_mb']:.0f} MB", flush=True)
+            print(
+                f"{v:11s} {r['seconds']:7.1f} s  {mbs:7.1f} MB/s  {eps:9,.0f} entities/s  "
+                f"kept {r['kept']:,}  peak RSS {r['rss_total_mb']:.0f} MB",
+                flush=True,
+            )
 
         def speed(v: str) -> float:
             return results[v]["bytes"] / results[v]["seconds"]
@@ -320,8 +371,10 @@ def main() -> None:
         for c in ("kcdata-1", "kcdata-2"):
             if c in results:
                 r = results[c]
-                print(f"{c} peak memory: {r['rss_total_mb']:.0f} MB in all (main "
-                      f"{r['rss_main_mb']:.0f} MB, largest worker {r['rss_worker_mb']:.0f} MB)")
+                print(
+                    f"{c} peak memory: {r['rss_total_mb']:.0f} MB in all (main "
+                    f"{r['rss_main_mb']:.0f} MB, largest worker {r['rss_worker_mb']:.0f} MB)"
+                )
     finally:
         if tmp is not None:
             tmp.cleanup()

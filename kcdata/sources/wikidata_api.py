@@ -1,0 +1,155 @@
+"""Entities from the live Wikidata Action API (``wbgetentities``), through :mod:`kcdata.http`.
+
+:func:`fetch_entities` asks for the subjects in batches of 50 (the API's limit for ordinary
+clients), then for the labels and aliases of every entity their claims and qualifiers
+reference, in the requested languages, so the fact layer can name objects in every language.
+Every entity dict it yields is the standard Wikibase JSON of one entity (as in a dump line),
+plus two provenance keys:
+
+* ``lastrevid`` — already part of the Wikibase JSON of full entities;
+* ``_retrieved`` — UTC time of the HTTP response it came in (from the cache when cached).
+
+The client's cache makes a rebuild free of requests; ``offline=True`` rebuilds from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from kcdata.errors import ConfigError, SourceError
+from kcdata.http import HttpClient
+from kcdata.sources.dump import referenced_ids
+
+log = logging.getLogger(__name__)
+
+API_URL = "https://www.wikidata.org/w/api.php"
+"""The Wikidata Action API endpoint."""
+
+BATCH_SIZE = 50
+"""``wbgetentities`` accepts at most 50 ids per request for ordinary clients."""
+
+ENTITY_PROPS = ("aliases", "claims", "info", "labels", "sitelinks")
+"""What is asked for subject entities (``info`` carries ``lastrevid`` and ``modified``)."""
+
+TERM_PROPS = ("aliases", "labels")
+"""What is asked for referenced entities."""
+
+RETRIEVED_KEY = "_retrieved"
+"""Key added to each entity dict: when its response was fetched (ISO 8601, UTC)."""
+
+
+def _check_ids(ids: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in ids:
+        qid = str(raw).strip().upper()
+        if not qid or qid[0] not in "QPL" or not qid[1:].isdigit():
+            raise ConfigError(f"not a Wikidata entity id: {raw!r}", "use ids such as Q42 or P6 in `subjects`")
+        if qid not in seen:
+            seen.add(qid)
+            out.append(qid)
+    return out
+
+
+def _batches(ids: Sequence[str], size: int = BATCH_SIZE) -> Iterator[list[str]]:
+    for i in range(0, len(ids), size):
+        yield list(ids[i : i + size])
+
+
+def get_entities(
+    ids: Sequence[str],
+    client: HttpClient,
+    *,
+    props: Sequence[str] = ENTITY_PROPS,
+    languages: Sequence[str] | None = None,
+    api_url: str = API_URL,
+) -> Iterator[dict[str, Any]]:
+    """Raw ``wbgetentities`` in batches of 50; yields found entities (missing ones logged).
+
+    Args:
+        ids: Entity ids.
+        client: The HTTP client.
+        props: ``props`` parameter.
+        languages: ``languages`` parameter (``None``: all languages).
+        api_url: Action API endpoint.
+
+    Yields:
+        Entity dicts in request order, each with :data:`RETRIEVED_KEY` added.
+
+    Raises:
+        SourceError: A response is not a ``wbgetentities`` answer.
+    """
+    for batch in _batches(list(ids)):
+        params: dict[str, Any] = {
+            "action": "wbgetentities",
+            "format": "json",
+            "ids": "|".join(batch),
+            "props": "|".join(sorted(props)),
+            "redirects": "yes",
+        }
+        if languages:
+            params["languages"] = "|".join(sorted(set(languages)))
+        doc, resp = client.request_json("GET", api_url, params)
+        entities = doc.get("entities") if isinstance(doc, dict) else None
+        if not isinstance(entities, dict):
+            raise SourceError(
+                f"unexpected wbgetentities response from {resp.url}: {str(doc)[:200]}",
+                "check the API URL and parameters",
+            )
+        by_id: dict[str, dict[str, Any]] = {}
+        for key, ent in entities.items():
+            if not isinstance(ent, dict):
+                continue
+            if "missing" in ent:
+                log.warning("wbgetentities: %s is missing (deleted or never existed)", ent.get("id", key))
+                continue
+            ent = dict(ent)
+            ent[RETRIEVED_KEY] = resp.retrieved
+            by_id[ent.get("id", key)] = ent
+        for qid in batch:  # request order; redirected ids come back under their target
+            if qid in by_id:
+                yield by_id.pop(qid)
+        yield from by_id.values()
+
+
+def fetch_entities(
+    ids: Iterable[str],
+    client: HttpClient,
+    languages: Sequence[str] | None = None,
+    *,
+    referenced: bool = True,
+    api_url: str = API_URL,
+) -> Iterator[dict[str, Any]]:
+    """Subject entities, then the labels and aliases of every entity they reference.
+
+    Args:
+        ids: Subject ids (duplicates ignored).
+        client: The HTTP client (user agent, cache, offline mode).
+        languages: Languages of labels and aliases of the referenced entities (``None``: all).
+            Subjects are fetched whole so their sitelinks count stays exact.
+        referenced: Fetch the terms of referenced entities (values, qualifier values and
+            properties of the claims).
+        api_url: Action API endpoint.
+
+    Yields:
+        Wikibase entity dicts: the subjects (claims, labels, aliases, sitelinks, lastrevid),
+        then label-and-alias-only dicts of the referenced entities.
+    """
+    subjects = _check_ids(ids)
+    seen: set[str] = set()
+    wanted: dict[str, None] = {}
+    for ent in get_entities(subjects, client, props=ENTITY_PROPS, api_url=api_url):
+        seen.add(ent["id"])
+        for ref in sorted(referenced_ids(ent)):
+            wanted.setdefault(ref, None)
+        yield ent
+    if not referenced:
+        return
+    todo = [r for r in wanted if r not in seen]
+    if todo:
+        log.info("fetching labels of %d referenced entities", len(todo))
+        # "mul" labels are Wikidata's default for every language: ask for them too
+        langs = sorted({*languages, "mul"}) if languages else None
+        yield from get_entities(todo, client, props=TERM_PROPS, languages=langs, api_url=api_url)

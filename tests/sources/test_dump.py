@@ -1,0 +1,277 @@
+"""The dump source on real dump excerpts: same entities as a plain parse, faults reported."""
+
+from __future__ import annotations
+
+import bz2
+import functools
+import gzip
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kcdata.errors import ConfigError, InputError
+from kcdata.sources import dump
+from kcdata.sources.dump import DumpError, DumpStats, iter_dump, slim_entity
+
+from .conftest import FIXTURES
+
+FIRST50 = FIXTURES / "wikidata_dump_sample" / "wikibase-dump-filter_latest-all_first50.json"
+WDTK = FIXTURES / "wikidata_dump_sample" / "wdtk_sample-dump-20150815.json.gz"
+RELATIONS = frozenset({"P6", "P17", "P35", "P36", "P1082", "P31", "P47"})
+
+
+def dump_lines(path: Path) -> list[bytes]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        raw = fh.read()
+    out = []
+    for line in raw.splitlines():
+        line = line.strip()
+        if line.endswith(b","):
+            line = line[:-1]
+        if line and line not in (b"[", b"]"):
+            out.append(line)
+    return out
+
+
+@functools.cache
+def all_fixture_lines() -> list[bytes]:
+    """Dump lines of every real entity in the fixtures (dump excerpts and entity files)."""
+    lines = dump_lines(FIRST50) + dump_lines(WDTK)
+    for p in sorted((FIXTURES / "wikidata_entities").glob("*/*.json")):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        for ent in doc["entities"].values() if "entities" in doc else [doc]:
+            lines.append(json.dumps(ent, ensure_ascii=False, separators=(",", ":")).encode())
+    return lines
+
+
+@pytest.fixture(scope="module")
+def closed_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 49 real first entities of a latest-all.json, closed with ']' as the real file is."""
+    path = tmp_path_factory.mktemp("dump") / "wikidata-20250101-all.json"
+    lines = dump_lines(FIRST50)
+    path.write_bytes(b"[\n" + b",\n".join(lines) + b"\n]\n")
+    return path
+
+
+def expected(lines: list[bytes], relations: frozenset[str], **kw: Any) -> list[dict[str, Any]]:
+    out = []
+    for line in lines:
+        e = slim_entity(json.loads(line), relations, **kw)
+        if e is not None:
+            out.append(e)
+    return out
+
+
+@pytest.mark.parametrize(
+    "relations", [RELATIONS, frozenset({"P31"}), frozenset({"P580"}), frozenset({"P1082", "P530"})]
+)
+@pytest.mark.parametrize("languages", [None, frozenset({"en", "de"})])
+@pytest.mark.parametrize("references", [True, False])
+def test_fast_slim_equals_full_parse_on_every_fixture_entity(relations, languages, references):
+    for line in all_fixture_lines():
+        full = json.loads(line)
+        want = slim_entity(full, relations, languages, references)
+        got = dump.fast_slim(line, relations, languages, references=references)
+        assert got == want, full.get("id")
+        assert json.dumps(got) == json.dumps(want), full.get("id")  # same key order too
+        assert dump.fast_slim(line, None, languages, terms_only_=True) == dump.terms_only(full, languages)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("codec", ["plain", "gz", "bz2"])
+def test_iter_dump_all_codecs_and_workers_agree(closed_dump, tmp_path, workers, codec):
+    path = closed_dump
+    if codec == "gz":
+        path = tmp_path / "d.json.gz"
+        path.write_bytes(gzip.compress(closed_dump.read_bytes()))
+    elif codec == "bz2":
+        path = tmp_path / "d.json.bz2"
+        path.write_bytes(bz2.compress(closed_dump.read_bytes()))
+    stats = DumpStats()
+    got = list(iter_dump(path, relations=RELATIONS, workers=workers, stats=stats, chunk_bytes=256 * 1024))
+    assert got == expected(dump_lines(FIRST50), RELATIONS, references=False)
+    assert stats.entities == 49
+    assert stats.bytes_in == closed_dump.stat().st_size
+    assert 0 < stats.candidates <= 49
+
+
+def test_wdtk_2015_dump_without_prefilter_hits(tmp_path):
+    stats = DumpStats()
+    got = list(iter_dump(WDTK, relations={"P31"}, stats=stats))
+    assert [e["id"] for e in got] == [e["id"] for e in expected(dump_lines(WDTK), {"P31"})]
+    assert stats.entities == 101
+    assert list(iter_dump(WDTK, relations={"P6"})) == []
+
+
+def test_ids_filter_and_per_entity_function_in_workers(closed_dump):
+    got = list(iter_dump(closed_dump, ids={"Q31", "Q142"}, fn=_id_and_claims, workers=2))
+    assert sorted(got) == sorted([("Q31", ["P6"]), ("Q142", ["P6"])]) or {g[0] for g in got} == {
+        "Q31",
+        "Q142",
+    }
+
+
+def _id_and_claims(entity: dict[str, Any]) -> tuple[str, list[str]]:
+    return entity["id"], sorted(p for p in entity.get("claims", {}) if p == "P6")
+
+
+def test_iter_entities_second_pass_has_terms_of_referenced_entities(closed_dump):
+    ents = list(dump.iter_entities(closed_dump, ["P36"], ["en", "fr"]))
+    subjects = [e for e in ents if "claims" in e]
+    terms = [e for e in ents if "claims" not in e]
+    assert subjects and terms
+    refs = set().union(*(dump.referenced_ids(e) for e in subjects))
+    assert {e["id"] for e in terms} <= refs
+    assert all(set(e["labels"]) <= {"en", "fr"} for e in ents)
+    # the capital (P36) of the United Kingdom (Q145) is London (Q84), also in the excerpt
+    london = next(e for e in terms if e["id"] == "Q84")
+    assert london["labels"]["en"]["value"] == "London"
+    assert set(london) == {"type", "id", "labels", "aliases"}
+
+
+def test_dump_facts_equal_snapshot_facts(closed_dump):
+    """The dump path gives the same facts as parsing the same entities whole."""
+    facts = pytest.importorskip("kcdata.facts")
+    full = {json.loads(ln)["id"]: json.loads(ln) for ln in dump_lines(FIRST50)}
+    got = {}
+    for ent in iter_dump(closed_dump, relations=RELATIONS, workers=2):
+        got[ent["id"]] = facts.parse_entity(ent, "dump")
+    for qid, ent in full.items():
+        want = [f for f in facts.parse_entity(ent, "dump") if f.relation in RELATIONS]
+        assert got.get(qid, []) == want, qid
+
+
+def test_truncated_gzip_is_reported_with_offsets_and_nothing_written(closed_dump, tmp_path):
+    data = gzip.compress(closed_dump.read_bytes())
+    bad = tmp_path / "cut.json.gz"
+    bad.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "out" / "entities.jsonl"
+    with pytest.raises(DumpError) as err:
+        dump.write_jsonl_atomic(iter_dump(bad, relations=RELATIONS), out)
+    msg = str(err.value)
+    assert "truncated" in msg and "byte" in msg and "line" in msg
+    assert isinstance(err.value, InputError)
+    assert not out.exists()
+    assert list(out.parent.iterdir()) == []
+
+
+def test_corrupt_line_names_the_line(closed_dump, tmp_path):
+    lines = closed_dump.read_bytes().split(b"\n")
+    lines[5] = lines[5][: len(lines[5]) // 2]  # a line cut in the middle
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\n".join(lines))
+    with pytest.raises(DumpError, match=r"line 6 \(decompressed byte [\d,]+\)"):
+        list(iter_dump(bad, relations=None, workers=2))
+
+
+def test_unclosed_array_is_truncation(tmp_path):
+    path = tmp_path / "excerpt.json"
+    shutil.copy(FIRST50, path)  # the first 50 lines: no closing ']'
+    with pytest.raises(DumpError, match="not closed"):
+        list(iter_dump(path, relations=RELATIONS))
+    assert len(list(iter_dump(path, relations=RELATIONS, require_end=False))) > 0
+
+
+def test_write_jsonl_atomic_roundtrip(closed_dump, tmp_path):
+    out = tmp_path / "e.jsonl"
+    n = dump.write_jsonl_atomic(iter_dump(closed_dump, relations={"P6"}), out)
+    rows = [json.loads(ln) for ln in out.read_text(encoding="utf-8").splitlines()]
+    assert n == len(rows) > 0 and all("P6" in r["claims"] for r in rows)
+
+
+def test_missing_file_and_bad_workers(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        list(iter_dump(tmp_path / "nope.json.gz", relations={"P6"}))
+    with pytest.raises(ConfigError, match="workers"):
+        list(iter_dump(FIRST50, relations={"P6"}, workers=0))
+
+
+def test_dump_date_from_name():
+    assert dump.dump_date("wikidata-20250101-all.json.gz") == "2025-01-01"
+    assert dump.dump_date("latest-all.json.gz") is None
+
+
+def test_memory_stays_bounded_with_many_chunks(closed_dump, tmp_path):
+    """Tiny chunks, many in flight: results arrive in order, none lost or duplicated."""
+    got = [
+        e["id"]
+        for e in iter_dump(closed_dump, relations={"P31"}, workers=2, chunk_bytes=4096, max_in_flight=2)
+    ]
+    want = [e["id"] for e in expected(dump_lines(FIRST50), frozenset({"P31"}))]
+    assert got == want
+
+
+def test_progress_on_stderr_with_entities_per_second(closed_dump, capfd):
+    list(iter_dump(closed_dump, relations={"P6"}, progress=True))
+    err = capfd.readouterr().err
+    assert "entities/s" in err and "49 entities" in err
+
+
+def test_dump_build_gives_the_sample_rows(tmp_path):
+    """A dump made of the sample's entities builds the same rows as the sample itself.
+
+    Runs once the pipeline reads dumps (``kcdata.sources.live``); provenance fields that name
+    the source differ by design and are left out of the comparison.
+    """
+    pytest.importorskip("kcdata.sources.live")
+    from kcdata.config import BuildConfig
+    from kcdata.pipeline import run_build
+    from kcdata.resources import sample_dir
+
+    sample = sample_dir()
+    with gzip.open(sample / "entities.json.gz", "rb") as fh:
+        raw = fh.read()
+    entities = [
+        json.loads(ln.strip().rstrip(b",")) for ln in raw.splitlines() if ln.strip() not in (b"", b"[", b"]")
+    ]
+    if len(entities) == 1 and "entities" in entities[0]:
+        entities = list(entities[0]["entities"].values())
+    dump_path = tmp_path / "wikidata-20251229-all.json.gz"
+    lines = [json.dumps(e, ensure_ascii=False, separators=(",", ":")).encode() for e in entities]
+    dump_path.write_bytes(gzip.compress(b"[\n" + b",\n".join(lines) + b"\n]\n"))
+    date = json.loads((sample / "snapshot.json").read_text(encoding="utf-8"))["date"]
+
+    def rows(config: BuildConfig, out: Path) -> dict[str, dict[str, Any]]:
+        run_build(config, out)
+        import pyarrow.parquet as pq
+
+        got = {}
+        for part in sorted(out.glob("*/test-*.parquet")):
+            for r in pq.read_table(part).to_pylist():
+                for k in ("source", "dump_date", "retrieved", "entity_revision"):
+                    r["provenance"].pop(k, None)
+                got[r["id"]] = r
+        return got
+
+    base = dict(wikipedia=False, as_of=date, seed=0)
+    want = rows(BuildConfig(**base), tmp_path / "sample")
+    got = rows(
+        BuildConfig(
+            source="dump",
+            source_path=str(dump_path),
+            label_table=str(sample / "labels.jsonl.gz"),
+            workers=2,
+            **base,
+        ),
+        tmp_path / "dump",
+    )
+    assert got == want
+
+
+def test_stdlib_fallback_without_fast_extras(closed_dump, tmp_path, monkeypatch):
+    """Without orjson and python-isal the same entities come out (stdlib json and gzip)."""
+    gz = tmp_path / "d.json.gz"
+    gz.write_bytes(gzip.compress(closed_dump.read_bytes()))
+    monkeypatch.setattr(dump, "_loads", json.loads)
+    monkeypatch.setattr(dump, "_igzip", None)
+    monkeypatch.setattr(dump, "_igzip_threaded", None)
+    stream, raw = dump.open_dump(gz)
+    assert isinstance(stream, gzip.GzipFile)
+    stream.close()
+    raw.close()
+    got = list(iter_dump(gz, relations=RELATIONS))
+    assert got == expected(dump_lines(FIRST50), RELATIONS, references=False)
