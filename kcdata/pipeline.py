@@ -127,7 +127,7 @@ def build_rows(
         for lang in languages:
             try:
                 row = build_row(fact, cls, cf, spec, lang, snapshot.labels, source,
-                                dump_date=getattr(snapshot, "dump_date", None),
+                                dump_date=snapshot.dump_date,
                                 retrieved=(prov.get("modified") or "")[:10] or None)
             except SkipItem as s:
                 rejects.add(s.reason, fact.id, lang, s.detail)

@@ -648,7 +648,15 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
                     m = _ID_RE.search(data, pos, min(end, pos + 4096))
                     if m is None or b"$" in m.group(0):
                         m = _ID_RE.search(data, pos, end)
-                    if m is not None and m.group(1).decode() in job.ids:
+                    if m is not None and data.find(b'"claims"', pos, m.start()) != -1:
+                        # Keys not in dump order (e.g. sorted): the first "id" may be a value's.
+                        try:
+                            eid = _loads(data[pos:end].strip().rstrip(b",")).get("id", "")
+                        except Exception:  # a malformed line is reported by the parse below
+                            eid = None
+                        if eid is None or eid in job.ids:
+                            starts[pos] = end
+                    elif m is not None and m.group(1).decode() in job.ids:
                         starts[pos] = end
                 pos = end + 1
         spans = sorted(starts.items())

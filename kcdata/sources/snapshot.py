@@ -27,6 +27,8 @@ class Snapshot:
     """Per entity id: source file, lastrevid, modified."""
     kind: str = "sample"
     path: str | None = None
+    dump_date: str | None = None
+    """Date of the dump the entities were read from (dump source only)."""
     articles: list[Any] = field(default_factory=list)
     """Wikipedia articles bundled with the source (kcdata.sources.wikipedia.Article)."""
 
