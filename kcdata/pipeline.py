@@ -258,6 +258,7 @@ def run_build(config: BuildConfig, out_dir: Path) -> BuildResult:
             "languages": list(config.languages),
             "configs": {c: len(by_config[c]) for c in CONFIGS},
             "has_wikipedia": has_wiki,
+            "parquet_bytes": {c: (tmp / DATA_FILE.format(config=c)).stat().st_size for c in CONFIGS},
         }
         manifest["files"] = dict(files)
         atomic_write_text(tmp / "README.md", render_card(manifest, stats))

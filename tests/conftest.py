@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,9 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+# A private datasets cache per test session: datasets keys the cache of a local folder by its
+# name and config, so a folder rebuilt under the same name could be served from an old cache.
+os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="kcdata-hf-datasets-")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO.parent / "shared" / "fixtures"

@@ -117,3 +117,17 @@ def test_failed_build_leaves_previous_output(tmp_path, monkeypatch):
         pass
     assert _hashes(out) == before
     assert [p.name for p in tmp_path.iterdir()] == ["o"]
+
+
+def test_rebuild_in_place_is_not_served_from_a_stale_datasets_cache(tmp_path):
+    # datasets keys the cache of a local folder by the card's dataset_info and configs; the card
+    # records rows and parquet bytes per config so a rebuild with other rows is read afresh.
+    import datasets
+
+    out = tmp_path / "same"
+    run_build(BuildConfig(relations=("P36",), languages=("en",)), out)
+    first = len(datasets.load_dataset(str(out), "static", split="test"))
+    run_build(BuildConfig(relations=("P36", "P17"), languages=("en",)), out)
+    second = datasets.load_dataset(str(out), "static", split="test")
+    expected = pq.read_table(out / "static" / "test-00000-of-00001.parquet").num_rows
+    assert len(second) == expected > first

@@ -143,6 +143,29 @@ def card_metadata(manifest: Mapping[str, Any], stats: Mapping[str, Any]) -> dict
             }
             for i, name in enumerate(configs)
         ],
+        **_dataset_info(configs, stats),
+    }
+
+
+def _dataset_info(configs: Mapping[str, int], stats: Mapping[str, Any]) -> dict[str, Any]:
+    """``dataset_info`` per config: rows and parquet bytes.
+
+    Besides documenting sizes, this matters to ``datasets``: it keys the cache of a local folder
+    by the card's ``dataset_info`` and ``configs``, so a folder rebuilt in place with other rows
+    would otherwise be served from the old cache.
+    """
+    sizes = stats.get("parquet_bytes") or {}
+    if not sizes:
+        return {}
+    return {
+        "dataset_info": [
+            {
+                "config_name": name,
+                "splits": [{"name": "test", "num_examples": int(n)}],
+                "download_size": int(sizes.get(name, 0)),
+            }
+            for name, n in configs.items()
+        ]
     }
 
 

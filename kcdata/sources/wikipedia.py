@@ -294,6 +294,33 @@ def mention_regex(surface_forms: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
+_WORD_BEFORE = re.compile(r"(\w[\w'-]*) $")
+_WORD_AFTER = re.compile(r"^ (\w[\w'-]*)")
+
+
+def _embedded(text: str, m: re.Match[str]) -> bool:
+    """Whether a one-word mention is part of a longer capitalised name.
+
+    "Ireland" in "Northern Ireland", "English" in "English Channel": the neighbouring word is
+    capitalised (and the mention does not open the sentence), so it names something else.
+    Multi-word forms ("Donald Trump") are specific enough to be taken as they are.
+    """
+    if " " in m.group(0).strip():
+        return False
+    before = _WORD_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+    if before and before.group(1)[:1].isupper():
+        head = text[: m.start() - len(before.group(0))].rstrip()
+        if head and head[-1] not in ".!?":  # a capitalised sentence opener is not a name part
+            return True
+    after = _WORD_AFTER.search(text[m.end() : m.end() + 40])
+    return bool(after and after.group(1)[:1].isupper())
+
+
+def mentions(text: str, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """Matches of ``pattern`` in ``text`` that are real mentions (not parts of longer names)."""
+    return [m for m in pattern.finditer(text) if not _embedded(text, m)]
+
+
 def find_passage(
     article: Article,
     object_forms: Sequence[str],
@@ -301,6 +328,7 @@ def find_passage(
     *,
     replacement: str | None = None,
     max_sentences: int = MAX_SENTENCES,
+    counter_forms: Sequence[str] = (),
 ) -> Passage | None:
     """The first passage of ``article`` that mentions the object and names the subject.
 
@@ -315,6 +343,8 @@ def find_passage(
         subject_forms: Subject label and aliases (a window naming it is preferred).
         replacement: Counterfactual label; when given, ``counter_text`` is filled.
         max_sentences: Longest window (1–3 by default).
+        counter_forms: Surface forms of the counterfactual: a window that already names it is
+            skipped (replacing the object there would make the passage contradict itself).
 
     Returns:
         The passage, or ``None`` when no sentence mentions the object.
@@ -323,19 +353,22 @@ def find_passage(
     if obj_re is None:
         return None
     subj_re = mention_regex(subject_forms)
+    cf_re = mention_regex([*counter_forms, *([replacement] if replacement else [])])
     sentences = _article_sentences(article)
     fallback: Passage | None = None
     for i, sent in enumerate(sentences):
-        if not obj_re.search(sent):
+        if not mentions(sent, obj_re):
             continue
         for size in range(1, max_sentences + 1):
             start = i - size + 1
             if start < 0:
                 break
             window = " ".join(sentences[start : i + 1])
+            if cf_re is not None and cf_re.search(window):
+                break
             if subj_re is not None and subj_re.search(window):
                 return _passage(article, window, obj_re, size, True, replacement)
-        if fallback is None:
+        if fallback is None and not (cf_re is not None and cf_re.search(sent)):
             fallback = _passage(article, sent, obj_re, 1, False, replacement)
         if subj_re is None:
             return fallback
@@ -345,7 +378,7 @@ def find_passage(
 def _passage(
     article: Article, text: str, obj_re: re.Pattern[str], n: int, with_subject: bool, replacement: str | None
 ) -> Passage:
-    mentions = tuple(m.group(0) for m in obj_re.finditer(text))
+    found = tuple(m.group(0) for m in mentions(text, obj_re))
     counter = replace_mentions(text, obj_re, replacement) if replacement is not None else None
     return Passage(
         text=text,
@@ -355,7 +388,7 @@ def _passage(
         revision_id=article.revision_id,
         url=article.url or article_url(article.title, article.language, article.revision_id),
         license=article.license,
-        mentions=mentions,
+        mentions=found,
         mentions_subject=with_subject,
         n_sentences=n,
         replacement=replacement,
@@ -371,6 +404,8 @@ def replace_mentions(text: str, pattern: re.Pattern[str], replacement: str) -> s
     """
 
     def sub(m: re.Match[str]) -> str:
+        if _embedded(text, m):
+            return m.group(0)  # "Northern Ireland" is not a mention of Ireland
         if m.group(0).endswith(".") and not replacement.endswith("."):
             rest = text[m.end() :]
             if not rest.strip() or (rest[:1].isspace() and rest.lstrip()[:1].isupper()):
@@ -677,6 +712,7 @@ def attach_passages(
                 [obj["label"], *obj.get("aliases", [])],
                 [subj["label"], *subj.get("aliases", [])],
                 replacement=row["counterfactual"]["label"],
+                counter_forms=row.get("counter_answers") or (),
             )
         if passage is None:
             missing += 1
