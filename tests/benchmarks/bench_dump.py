@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO))
 
 from kcdata.sources import dump as dump_mod  # noqa: E402
 
-FIXTURES = REPO.parent / "shared" / "fixtures"
+FIXTURES = Path(os.environ.get("KCDATA_FIXTURES", REPO.parent / "shared" / "fixtures"))
 DEFAULT_RELATIONS = ("P6", "P17", "P19", "P20", "P26", "P35", "P36", "P54", "P69", "P108", "P159", "P1082")
 
 
