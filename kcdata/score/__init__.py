@@ -75,21 +75,22 @@ def run_score(
     from kcdata.score.data import load_rows
     from kcdata.score.equivalence import get_equivalence
     from kcdata.score.report import build_report, write_outputs
-    from kcdata.score.runner import load_model, read_results, score_rows
+    from kcdata.score.runner import load_model, read_done, read_results, score_rows
 
     rows = load_rows(data, config_name, languages, limit)
     out = Path(out)
     if overwrite and out.exists():
         out.unlink()
-    before = 0
-    if out.exists():
-        with out.open(encoding="utf-8") as fh:
-            before = sum(1 for line in fh if line.strip())
-    judge = get_equivalence(equivalence, equivalence_model, equivalence_threshold, device)
     wanted = {r["id"] for r in rows}
+    before = len(read_done(out) & wanted)
+    judge = get_equivalence(equivalence, equivalence_model, equivalence_threshold, device)
     lm, tokenizer = load_model(model, device)
-    score_rows(rows, lm, tokenizer, out, config=config, equivalence=judge, model_name=model, progress=progress)
+    score_rows(
+        rows, lm, tokenizer, out, config=config, equivalence=judge, model_name=model, progress=progress
+    )
     results = [r for r in read_results(out) if r["id"] in wanted]
     files = {"scores": out, **write_outputs(results, out, model)}
-    report = json.loads(files["report"].read_text(encoding="utf-8")) if results else build_report(results, model)
+    report = (
+        json.loads(files["report"].read_text(encoding="utf-8")) if results else build_report(results, model)
+    )
     return ScoreResult(rows=len(results), scored=max(len(results) - before, 0), files=files, report=report)

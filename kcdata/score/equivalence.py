@@ -139,9 +139,9 @@ class NLIEquivalence(Equivalence):
     name = "nli_v1"
 
     def __init__(self, path: str | Path, device: str = "cpu", batch_size: int = 32) -> None:
+        folder = _resolve_dir(path)
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        folder = _resolve_dir(path)
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.model = AutoModelForSequenceClassification.from_pretrained(folder).to(device).eval()
         self.device = device
@@ -192,9 +192,9 @@ class EmbeddingEquivalence(Equivalence):
     name = "embedding_v1"
 
     def __init__(self, path: str | Path, threshold: float = 0.85, device: str = "cpu") -> None:
+        folder = _resolve_dir(path)
         from transformers import AutoModel, AutoTokenizer
 
-        folder = _resolve_dir(path)
         self.tokenizer = AutoTokenizer.from_pretrained(folder)
         self.model = AutoModel.from_pretrained(folder).to(device).eval()
         self.threshold = threshold
@@ -205,9 +205,9 @@ class EmbeddingEquivalence(Equivalence):
         import torch
 
         with torch.inference_mode():
-            enc = self.tokenizer(
-                list(texts), padding=True, truncation=True, return_tensors="pt"
-            ).to(self.device)
+            enc = self.tokenizer(list(texts), padding=True, truncation=True, return_tensors="pt").to(
+                self.device
+            )
             hidden = self.model(**enc).last_hidden_state
             mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -236,7 +236,8 @@ def packaged_model_path(dist_name: str, marker: str = "config.json") -> Path | N
         dist = importlib.metadata.distribution(dist_name)
     except importlib.metadata.PackageNotFoundError:
         return None
-    for f in sorted(dist.files or [], key=str):
+    # shallowest first: all-MiniLM also has 1_Pooling/config.json
+    for f in sorted(dist.files or [], key=lambda f: (len(Path(str(f)).parts), str(f))):
         name = Path(str(f)).name
         if name == marker:
             return Path(str(dist.locate_file(f))).parent
@@ -281,9 +282,7 @@ def get_equivalence(
     if key == "alias_v1":
         return AliasEquivalence()
     if model_path is None:
-        raise ConfigError(
-            f"equivalence {key} needs a local model", remedy="pass --equivalence-model PATH"
-        )
+        raise ConfigError(f"equivalence {key} needs a local model", remedy="pass --equivalence-model PATH")
     if key == "nli_v1":
         return NLIEquivalence(model_path, device=device)
     return EmbeddingEquivalence(model_path, threshold=threshold, device=device)

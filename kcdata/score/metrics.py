@@ -223,6 +223,11 @@ def persuaded_stubborn(
     return persuaded, stubborn
 
 
+def _nonneg(value: float) -> float:
+    """Clip rounding noise below 0 (and -0.0) to 0.0."""
+    return 0.0 if value <= 0 else value  # nan stays nan
+
+
 def _as_logprob(x: np.ndarray | Sequence[float], *, log: bool) -> np.ndarray:
     arr = np.asarray(x, dtype=np.float64)
     if log:
@@ -259,8 +264,7 @@ def kl_divergence(
     mask = pp > 0
     if np.any(np.isneginf(lq[mask])):
         return math.inf
-    value = float(np.sum(pp[mask] * (lp[mask] - lq[mask])))
-    return max(value, 0.0)
+    return _nonneg(float(np.sum(pp[mask] * (lp[mask] - lq[mask]))))
 
 
 def _log_mean(logps: np.ndarray) -> np.ndarray:
@@ -432,8 +436,9 @@ def coherent_persuasion(
         p = p / p.sum()
         return (1.0 - smoothing) * p + smoothing / vocab
 
-    lw = [np.log(smooth(p)) for p in cw]
-    lo = [np.log(smooth(p)) for p in co]
+    with np.errstate(divide="ignore"):  # log 0 = -inf only when smoothing is 0
+        lw = [np.log(smooth(p)) for p in cw]
+        lo = [np.log(smooth(p)) for p in co]
     return float(np.mean([kl_divergence(a, b) for a in lw for b in lo]))
 
 
@@ -464,7 +469,7 @@ def semantic_entropy(logliks: Sequence[float], labels: Sequence[int]) -> float:
     log_pc = np.array([np.logaddexp.reduce(v) for v in groups.values()])
     log_pc -= np.logaddexp.reduce(log_pc)
     pc = np.exp(log_pc)
-    return max(float(-np.sum(pc * log_pc)), 0.0)
+    return _nonneg(float(-np.sum(pc * log_pc)))
 
 
 def discrete_semantic_entropy(labels: Sequence[int]) -> float:
@@ -484,7 +489,7 @@ def discrete_semantic_entropy(labels: Sequence[int]) -> float:
         return math.nan
     _, counts = np.unique(np.asarray(labels), return_counts=True)
     p = counts / counts.sum()
-    return max(float(-np.sum(p * np.log(p))), 0.0)
+    return _nonneg(float(-np.sum(p * np.log(p))))
 
 
 def acknowledges_conflict(

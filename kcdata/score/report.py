@@ -29,9 +29,15 @@ ROW_METRICS: dict[str, tuple[Getter, str]] = {
     "accuracy_exact_no_context": (_cond("none", "exact_original"), "exact match with o, no context"),
     "accuracy_contains_no_context": (_cond("none", "contains_original"), "contains o, no context"),
     "accuracy_exact_original_context": (_cond("original", "exact_original"), "exact o, original context"),
-    "accuracy_contains_original_context": (_cond("original", "contains_original"), "contains o, original context"),
+    "accuracy_contains_original_context": (
+        _cond("original", "contains_original"),
+        "contains o, original context",
+    ),
     "accuracy_exact_counter_context": (_cond("counter", "exact_counter"), "exact s, counter context"),
-    "accuracy_contains_counter_context": (_cond("counter", "contains_counter"), "contains s, counter context"),
+    "accuracy_contains_counter_context": (
+        _cond("counter", "contains_counter"),
+        "contains s, counter context",
+    ),
     "persuaded_rate": (lambda r: r["persuaded"], "counter context answer gives s (DynamicQA)"),
     "stubborn_rate": (lambda r: r["stubborn"], "counter context answer keeps o / own answer"),
     "persuasion_no_context_original": (
@@ -51,11 +57,17 @@ ROW_METRICS: dict[str, tuple[Getter, str]] = {
         "ψ of the counter context vs the context average (Du et al.)",
     ),
     "susceptibility": (lambda r: r["susceptibility"], "χ(q), mean ψ over contexts (Du et al.)"),
-    "coherent_persuasion_original": (lambda r: r["coherent_persuasion"].get("original"), "CP, original context"),
+    "coherent_persuasion_original": (
+        lambda r: r["coherent_persuasion"].get("original"),
+        "CP, original context",
+    ),
     "coherent_persuasion_counter": (lambda r: r["coherent_persuasion"].get("counter"), "CP, counter context"),
     "semantic_entropy_no_context": (_cond("none", "semantic_entropy"), "SE, no context (Kuhn et al.)"),
     "semantic_entropy_counter_context": (_cond("counter", "semantic_entropy"), "SE, counter context"),
-    "discrete_semantic_entropy_no_context": (_cond("none", "discrete_semantic_entropy"), "discrete SE, no context"),
+    "discrete_semantic_entropy_no_context": (
+        _cond("none", "discrete_semantic_entropy"),
+        "discrete SE, no context",
+    ),
     "discrete_semantic_entropy_counter_context": (
         _cond("counter", "discrete_semantic_entropy"),
         "discrete SE, counter context",
@@ -68,7 +80,10 @@ ROW_METRICS: dict[str, tuple[Getter, str]] = {
         lambda r: _prefers(r, "counter"),
         "log p(o) > log p(s) under the counter context (teacher-forced)",
     ),
-    "truncated_rate": (lambda r: any(c["truncated"] for c in r["conditions"].values()), "a greedy answer hit max_new_tokens"),
+    "truncated_rate": (
+        lambda r: any(c["truncated"] for c in r["conditions"].values()),
+        "a greedy answer hit max_new_tokens",
+    ),
     "empty_rate": (lambda r: any(c["empty"] for c in r["conditions"].values()), "a greedy answer was empty"),
 }
 
@@ -210,9 +225,20 @@ def plot_report(report: dict[str, Any], path: str | Path, columns: Sequence[str]
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False)
     for ax, name in zip(axes.flat, columns, strict=False):
         values = [report["by_kind"].get(k, report["overall"])["metrics"].get(name) for k in kinds]
-        ax.bar(kinds, [0 if v is None else v for v in values], color=["#4C72B0", "#DD8452", "#55A868"][: len(kinds)])
+        ax.bar(
+            kinds,
+            [0 if v is None else v for v in values],
+            color=["#4C72B0", "#DD8452", "#55A868"][: len(kinds)],
+        )
         for x, v in enumerate(values):
-            ax.text(x, 0 if v is None else v, "n/a" if v is None else f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+            ax.text(
+                x,
+                0 if v is None else v,
+                "n/a" if v is None else f"{v:.2f}",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
         ax.set_title(name.replace("_", " "), fontsize=8)
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(columns) :]:
@@ -225,7 +251,9 @@ def plot_report(report: dict[str, Any], path: str | Path, columns: Sequence[str]
     return out
 
 
-def write_outputs(results: Sequence[dict[str, Any]], out_path: str | Path, model_name: str | None = None) -> dict[str, Path]:
+def write_outputs(
+    results: Sequence[dict[str, Any]], out_path: str | Path, model_name: str | None = None
+) -> dict[str, Path]:
     """Write ``<stem>.report.json``, ``<stem>.table.md`` and ``<stem>.png`` beside the scores file.
 
     Args:

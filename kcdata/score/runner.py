@@ -7,9 +7,11 @@ Efficiency, in the order a row meets it:
   repeats the key/value cache ``1 + N`` times (one greedy decode + N samples), so N samples never
   redo the prompt; decoding is a hand-written loop that keeps the per-sample running sums CP and
   semantic entropy need (mean softmax, sequence log-likelihood) without storing per-step logits;
-* **log-probability scoring** of the candidate answers pads on the right with explicit position
-  ids and applies the LM head only at the answer positions (hidden states of every other position
-  are never projected onto the vocabulary);
+* **log-probability scoring** of the candidate answers runs each prompt once for all its candidates
+  (the original and the counterfactual answer): right padding with explicit position ids, the first
+  answer token read at the prompt's last position, longer answers run on the prompt's key/value
+  cache; the LM head is applied only at answer positions (hidden states of every other position are
+  never projected onto the vocabulary);
 * everything runs under ``torch.inference_mode``; sampling uses per-(seed, row, condition)
   generators, so a row's samples do not depend on its batch, and a resumed run repeats them.
 
@@ -199,6 +201,20 @@ def _output_cache(output: Any) -> Any:
     return cache if cache is not None else output.past_key_values
 
 
+MIN_SHARED_PREFIX = 8
+"""Shortest common prompt prefix (tokens) worth a separate forward pass when scoring."""
+
+
+def _common_prefix(seqs: Sequence[Sequence[int]]) -> int:
+    """Length of the prefix common to all sequences, leaving at least one token of each."""
+    limit = min(len(x) for x in seqs) - 1
+    first = seqs[0]
+    n = 0
+    while n < limit and all(x[n] == first[n] for x in seqs):
+        n += 1
+    return n
+
+
 def _positions(mask: Any) -> Any:
     return (mask.long().cumsum(-1) - 1).clamp(min=0)
 
@@ -258,6 +274,131 @@ class ModelRunner:
         return self._head_only
 
     def score(
+        self,
+        prompts: Sequence[Sequence[int]],
+        continuations: Sequence[Sequence[int]],
+        *,
+        padding_side: str = "right",
+        batch_size: int | None = None,
+    ) -> list[list[float]]:
+        """Token log-probabilities of each continuation given its prompt (teacher forcing).
+
+        Continuations that share a prompt (the original and the counterfactual answer of one
+        condition) share its forward pass: prompts are run once (sorted by length, padded on
+        ``padding_side`` with explicit position ids, so the side does not change results), the first
+        answer token of every candidate is read from the prompt's last position, and the rest of the
+        candidates run on top of the prompt's key/value cache. Only positions that predict answer
+        tokens go through the LM head. Without shared prompts it scores the flat sequences.
+
+        Args:
+            prompts: Token ids of each prompt (non-empty).
+            continuations: Token ids of each continuation (may be empty: no log-probs).
+            padding_side: ``right`` (default) or ``left``.
+            batch_size: Prompts per forward pass (default: the config's).
+
+        Returns:
+            Per sequence, the log-probability of each continuation token (float).
+        """
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, (p, c) in enumerate(zip(prompts, continuations, strict=True)):
+            if c:
+                groups.setdefault(tuple(p), []).append(i)
+        if all(len(v) == 1 for v in groups.values()) or not self._check_head_only():
+            return self._score_flat(prompts, continuations, padding_side=padding_side, batch_size=batch_size)
+        return self._score_shared(groups, continuations, padding_side, batch_size or self.config.batch_size)
+
+    def _score_shared(
+        self,
+        groups: dict[tuple[int, ...], list[int]],
+        continuations: Sequence[Sequence[int]],
+        padding_side: str,
+        bs: int,
+    ) -> list[list[float]]:
+        import torch
+
+        decoder, head = self._hidden_and_head()  # type: ignore[misc]
+        cache_kw = "cache" if "cache" in inspect.signature(decoder.forward).parameters else "past_key_values"
+        results: list[list[float]] = [[] for _ in continuations]
+        keys = sorted(groups, key=lambda k: -len(k))
+        dev = self.device
+        with torch.inference_mode():
+            for start in range(0, len(keys), bs):
+                chunk = keys[start : start + bs]
+                # a prefix common to every prompt of the batch (chat template, system prompt) runs once
+                lcp = _common_prefix(chunk) if len(chunk) > 1 else 0
+                lcp = lcp if lcp >= MIN_SHARED_PREFIX else 0
+                width = max(len(k) - lcp for k in chunk)
+                ids = torch.full((len(chunk), width), self.pad_id, dtype=torch.long)
+                mask = torch.zeros((len(chunk), width), dtype=torch.long)
+                last = []
+                for b, k in enumerate(chunk):
+                    n = len(k) - lcp
+                    off = 0 if padding_side == "right" else width - n
+                    ids[b, off : off + n] = torch.tensor(k[lcp:])
+                    mask[b, off : off + n] = 1
+                    last.append(off + n - 1)
+                ids, mask = ids.to(dev), mask.to(dev)
+                extra: dict[str, Any] = {}
+                if lcp:
+                    prefix = decoder(input_ids=torch.tensor([chunk[0][:lcp]], device=dev), use_cache=True)
+                    cache = _output_cache(prefix)
+                    cache.batch_repeat_interleave(len(chunk))
+                    extra[cache_kw] = cache
+                    mask = torch.cat([torch.ones((len(chunk), lcp), dtype=mask.dtype, device=dev), mask], 1)
+                out = decoder(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    position_ids=_positions(mask)[:, lcp:],
+                    use_cache=True,
+                    **extra,
+                )
+                rows = torch.arange(len(chunk), device=dev)
+                first = torch.log_softmax(
+                    head(out.last_hidden_state[rows, torch.tensor(last, device=dev)]).float(), -1
+                )
+                members = [(b, i) for b, k in enumerate(chunk) for i in groups[k]]
+                pick = first[[b for b, _ in members], [continuations[i][0] for _, i in members]].tolist()
+                for (_, i), value in zip(members, pick, strict=True):
+                    results[i] = [value]
+                longer = [(b, i) for b, i in members if len(continuations[i]) > 1]
+                if not longer:
+                    continue
+                cache = _output_cache(out)
+                sel = torch.tensor([b for b, _ in longer], device=dev)
+                cache.batch_select_indices(sel)
+                n_rest = max(len(continuations[i]) - 1 for _, i in longer)
+                cids = torch.full((len(longer), n_rest), self.pad_id, dtype=torch.long)
+                cmask = torch.zeros((len(longer), n_rest), dtype=torch.long)
+                r, c, targets = [], [], []
+                for m, (_, i) in enumerate(longer):
+                    cont = list(continuations[i])
+                    cids[m, : len(cont) - 1] = torch.tensor(cont[:-1])
+                    cmask[m, : len(cont) - 1] = 1
+                    for j, tok in enumerate(cont[1:]):
+                        r.append(m)
+                        c.append(j)
+                        targets.append(tok)
+                cids, cmask = cids.to(dev), cmask.to(dev)
+                full_mask = torch.cat([mask[sel], cmask], dim=1)
+                cpos = mask[sel].sum(1, keepdim=True) + torch.arange(n_rest, device=dev)[None, :]
+                out2 = decoder(
+                    input_ids=cids,
+                    attention_mask=full_mask,
+                    position_ids=cpos,
+                    use_cache=True,
+                    **{cache_kw: cache},
+                )
+                hid = out2.last_hidden_state[torch.tensor(r, device=dev), torch.tensor(c, device=dev)]
+                logp = torch.log_softmax(head(hid).float(), -1)
+                vals = logp.gather(-1, torch.tensor(targets, device=dev)[:, None])[:, 0].tolist()
+                k = 0
+                for _, i in longer:
+                    n = len(continuations[i]) - 1
+                    results[i] = results[i] + vals[k : k + n]
+                    k += n
+        return results
+
+    def _score_flat(
         self,
         prompts: Sequence[Sequence[int]],
         continuations: Sequence[Sequence[int]],
@@ -386,7 +527,7 @@ class ModelRunner:
                 logits = prefill.logits[:, -1].repeat_interleave(reps, dim=0)
                 mask = mask.repeat_interleave(reps, dim=0)
                 pos = pos[:, -1:].repeat_interleave(reps, dim=0)
-                gens = [torch.Generator(device="cpu").manual_seed(int(seeds[i])) for i in idx]
+                gens = [torch.Generator(device=self.device).manual_seed(int(seeds[i])) for i in idx]
                 total = b * reps
                 greedy_row = torch.arange(total, device=self.device) % reps == 0
                 alive = torch.ones(total, dtype=torch.bool, device=self.device)
@@ -401,9 +542,10 @@ class ModelRunner:
                         first_logprobs = logp[::reps].cpu()
                     choice = logp.argmax(-1)
                     if n_samples:
+                        shape = (n_samples, logp.shape[-1])
                         noise = torch.cat(
-                            [torch.empty((n_samples, logp.shape[-1])).exponential_(generator=g) for g in gens]
-                        ).to(self.device)
+                            [torch.empty(shape, device=self.device).exponential_(generator=g) for g in gens]
+                        )
                         sampled = (logp[~greedy_row] / temperature - noise.log()).argmax(-1)
                         choice = choice.clone()
                         choice[~greedy_row] = sampled
@@ -473,7 +615,9 @@ def _clean_text(text: str) -> str:
 
 
 def _settings_key(model_name: str, config: ScoreConfig, equivalence: Equivalence) -> str:
-    blob = json.dumps([model_name, asdict(config), equivalence.name], sort_keys=True)
+    # batch size changes speed, not results: a run may resume with another one
+    settings = {k: v for k, v in asdict(config).items() if k != "batch_size"}
+    blob = json.dumps([model_name, settings, equivalence.name], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -633,9 +777,16 @@ def _score_chunk(
     for r in chunk:
         for cond in CONDITIONS:
             text, ids = encoded[r["id"]][cond]
-            for which, label in (("original", r["object"]["label"]), ("counter", r["counterfactual"]["label"])):
+            for which, label in (
+                ("original", r["object"]["label"]),
+                ("counter", r["counterfactual"]["label"]),
+            ):
                 s_prompts.append(ids)
-                s_conts.append(tok(answer_text(text, str(label)), add_special_tokens=False)["input_ids"])
+                # a missing label scores nothing (log-probability null), never the string "None"
+                cont = (
+                    tok(answer_text(text, str(label)), add_special_tokens=False)["input_ids"] if label else []
+                )
+                s_conts.append(cont)
                 s_keys.append((r["id"], cond, which))
     scored = dict(zip(s_keys, runner.score(s_prompts, s_conts), strict=True))
 
@@ -669,7 +820,9 @@ def _score_chunk(
                 "tokens_original": len(lp_o),
                 "tokens_counter": len(lp_s),
                 "acknowledges_conflict": (
-                    metrics.acknowledges_conflict(pred, answers, rivals, lang) if r["kind"] == "disputable" else None
+                    metrics.acknowledges_conflict(pred, answers, rivals, lang)
+                    if r["kind"] == "disputable"
+                    else None
                 ),
             }
             if config.top_k and g.first_logprobs is not None:
@@ -719,8 +872,8 @@ def _score_chunk(
                 "kind": r["kind"],
                 "relation": r["relation"],
                 "question": r["question"],
-                "object": str(r["object"]["label"]),
-                "counterfactual": str(r["counterfactual"]["label"]),
+                "object": str(r["object"]["label"] or ""),
+                "counterfactual": str(r["counterfactual"]["label"] or ""),
                 "model": model_name,
                 "settings_key": settings,
                 "settings": {**asdict(config), "equivalence": equivalence.name},

@@ -12,13 +12,26 @@ from kcdata.score.equivalence import (
     packaged_model_path,
 )
 
-CTX = EquivalenceContext(question="What is the capital of France?", language="en",
-                         answer_groups=(("Paris", "City of Light"), ("Lyon",)))
+CTX = EquivalenceContext(
+    question="What is the capital of France?",
+    language="en",
+    answer_groups=(("Paris", "City of Light"), ("Lyon",)),
+)
 
 
 def test_alias_clusters_by_named_answers_then_text():
-    texts = ["Paris", "It is Paris.", "Lyon", "the city of lyon", "Marseille", "marseille!", "",
-             "Paris or Lyon", "", "the City of Light"]
+    texts = [
+        "Paris",
+        "It is Paris.",
+        "Lyon",
+        "the city of lyon",
+        "Marseille",
+        "marseille!",
+        "",
+        "Paris or Lyon",
+        "",
+        "the City of Light",
+    ]
     assert AliasEquivalence().cluster(texts, CTX) == [0, 0, 1, 1, 2, 2, 3, 4, 3, 0]
 
 
@@ -44,10 +57,16 @@ def _tiny_nli(tmp_path, tokenizer, winner: int):
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    cfg = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                     intermediate_size=32, num_labels=3,
-                     id2label={0: "CONTRADICTION", 1: "NEUTRAL", 2: "ENTAILMENT"},
-                     label2id={"CONTRADICTION": 0, "NEUTRAL": 1, "ENTAILMENT": 2})
+    cfg = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=3,
+        id2label={0: "CONTRADICTION", 1: "NEUTRAL", 2: "ENTAILMENT"},
+        label2id={"CONTRADICTION": 0, "NEUTRAL": 1, "ENTAILMENT": 2},
+    )
     model = BertForSequenceClassification(cfg)
     with torch.no_grad():
         model.classifier.weight.zero_()
@@ -70,8 +89,14 @@ def test_nli_bidirectional_entailment(tmp_path, tiny_tokenizer):
 def test_nli_rejects_a_two_way_model(tmp_path, tiny_tokenizer):
     from transformers import BertConfig, BertForSequenceClassification
 
-    cfg = BertConfig(vocab_size=len(tiny_tokenizer), hidden_size=16, num_hidden_layers=1,
-                     num_attention_heads=2, intermediate_size=32, num_labels=2)
+    cfg = BertConfig(
+        vocab_size=len(tiny_tokenizer),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        num_labels=2,
+    )
     BertForSequenceClassification(cfg).save_pretrained(tmp_path / "two")
     tiny_tokenizer.save_pretrained(tmp_path / "two")
     with pytest.raises(ConfigError, match="3-way"):

@@ -121,7 +121,7 @@ def test_partition_clusters():
     for perm in itertools.permutations(texts):
         labels = m.partition_clusters(list(perm), same)
         groups: dict[int, set[str]] = {}
-        for t, lab in zip(perm, labels):
+        for t, lab in zip(perm, labels, strict=True):
             groups.setdefault(lab, set()).add(t)
         assert {frozenset(g) for g in groups.values()} == want
     # transitive closure: a~b, b~c makes one cluster; one-way judgements do not join

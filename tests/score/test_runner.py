@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -28,9 +27,9 @@ def test_batched_equals_one_at_a_time(tiny_model, rows):
     runner = ModelRunner(model, tok, ScoreConfig(batch_size=8))
     prompts, conts = _encode(tok, rows)
     batched = runner.score(prompts, conts)
-    single = [runner.score([p], [c], batch_size=1)[0] for p, c in zip(prompts, conts)]
+    single = [runner.score([p], [c], batch_size=1)[0] for p, c in zip(prompts, conts, strict=True)]
     assert len({len(p) for p in prompts}) > 3  # really ragged
-    for b, s in zip(batched, single):
+    for b, s in zip(batched, single, strict=True):
         assert len(b) == len(s) > 0
         assert b == pytest.approx(s, abs=1e-4)
 
@@ -42,8 +41,8 @@ def test_scoring_matches_full_forward(tiny_model, rows):
     runner = ModelRunner(model, tok, ScoreConfig(batch_size=4))
     prompts, conts = _encode(tok, rows[:2])
     got = runner.score(prompts, conts)
-    for p, c, g in zip(prompts, conts, got):
-        ids = torch.tensor([p + c])
+    for p, c, g in zip(prompts, conts, got, strict=True):
+        ids = torch.tensor([p + c], device=model.device)
         with torch.inference_mode():
             logp = torch.log_softmax(model(ids).logits[0].float(), -1)
         want = [logp[len(p) + k - 1, t].item() for k, t in enumerate(c)]
@@ -56,7 +55,7 @@ def test_padding_side_does_not_change_scores(tiny_model, rows):
     prompts, conts = _encode(tok, rows)
     right = runner.score(prompts, conts, padding_side="right")
     left = runner.score(prompts, conts, padding_side="left")
-    for a, b in zip(right, left):
+    for a, b in zip(right, left, strict=True):
         assert a == pytest.approx(b, abs=1e-4)
 
 
@@ -68,18 +67,23 @@ def test_generation_shared_prefill_matches_unbatched_and_hf_greedy(tiny_model, r
     prompts = [tok(build_prompt(tok, r["question"], r["context_counter"]))["input_ids"] for r in rows]
     seeds = list(range(len(prompts)))
     batched = runner.generate(prompts, seeds)
-    single = [runner.generate([p], [s], batch_size=1)[0] for p, s in zip(prompts, seeds)]
-    for b, s, p in zip(batched, single, prompts):
+    single = [runner.generate([p], [s], batch_size=1)[0] for p, s in zip(prompts, seeds, strict=True)]
+    for b, s, p in zip(batched, single, prompts, strict=True):
         assert b.greedy == s.greedy
         assert b.samples == s.samples
         assert b.logliks == pytest.approx(s.logliks, abs=1e-4)
         assert b.mean_dists.shape == (3, len(tok))
         assert torch.allclose(b.first_logprobs, s.first_logprobs, atol=1e-4)
         with torch.inference_mode():
-            hf = model.generate(torch.tensor([p]), attention_mask=torch.ones(1, len(p), dtype=torch.long),
-                                max_new_tokens=5, do_sample=False, pad_token_id=tok.pad_token_id,
-                                eos_token_id=tok.eos_token_id)
-        want = hf[0, len(p):].tolist()
+            hf = model.generate(
+                torch.tensor([p], device=model.device),
+                attention_mask=torch.ones(1, len(p), dtype=torch.long, device=model.device),
+                max_new_tokens=5,
+                do_sample=False,
+                pad_token_id=tok.pad_token_id,
+                eos_token_id=tok.eos_token_id,
+            )
+        want = hf[0, len(p) :].tolist()
         want = want[: want.index(tok.eos_token_id)] if tok.eos_token_id in want else want
         assert b.greedy == want
 
@@ -96,7 +100,7 @@ def test_fixed_seed_repeats_and_seed_changes_samples(tiny_model, rows):
 
 
 def test_score_rows_writes_valid_rows_and_resumes(tiny_model, rows, tmp_path):
-    import jsonschema
+    jsonschema = pytest.importorskip("jsonschema")
 
     model, tok = tiny_model
     cfg = ScoreConfig(samples=3, max_new_tokens=4, batch_size=3)
@@ -113,9 +117,18 @@ def test_score_rows_writes_valid_rows_and_resumes(tiny_model, rows, tmp_path):
     # repeat: nothing new scored, same results
     again = score_rows(rows, model, tok, out, config=cfg)
     assert again == results
-    schema = json.loads((Path(__file__).parents[2] / "schemas" / "score_row.schema.json").read_text())
+    from kcdata.resources import schemas_dir
+
+    schema = json.loads((schemas_dir() / "score_row.schema.json").read_text())
     for rec in results:
         jsonschema.validate(rec, schema)
+    bad = json.loads(json.dumps(results[0]))
+    bad["conditions"]["none"]["match"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+    del bad["conditions"]["none"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
         assert set(rec["conditions"]) == {"none", "original", "counter"}
         assert len(rec["conditions"]["none"]["samples"]) == 3
         assert rec["persuasion"]["no_context"]["counter"] >= 0
@@ -131,8 +144,14 @@ def test_resume_gives_same_rows_as_one_run(tiny_model, rows, tmp_path):
     parts = score_rows(rows, model, tok, tmp_path / "b.jsonl", config=cfg)
 
     def key(rs):
-        return {r["id"]: (r["conditions"]["none"]["samples"], r["conditions"]["counter"]["prediction"],
-                          round(r["conditions"]["counter"]["logprob_counter"], 4)) for r in rs}
+        return {
+            r["id"]: (
+                r["conditions"]["none"]["samples"],
+                r["conditions"]["counter"]["prediction"],
+                round(r["conditions"]["counter"]["logprob_counter"], 4),
+            )
+            for r in rs
+        }
 
     assert key(whole) == key(parts)
 
@@ -157,3 +176,46 @@ def test_chat_template_prompt(tiny_tokenizer):
     assert text.startswith("<user> Context: The capital of France is Lyon.")
     assert text.endswith("<assistant>")
     assert build_prompt(tiny_tokenizer, "Q?") == "Question: Q?\nAnswer:"
+
+
+def test_shared_prompt_scoring_equals_flat_scoring(tiny_model, rows):
+    model, tok = tiny_model
+    runner = ModelRunner(model, tok, ScoreConfig(batch_size=5))
+    prompts, conts = _encode(tok, rows)
+    assert max(len(c) for c in conts) > 1  # multi-token answers go through the cache
+    shared = runner.score(prompts, conts)
+    flat = runner._score_flat(prompts, conts)
+    for a, b in zip(shared, flat, strict=True):
+        assert a == pytest.approx(b, abs=1e-4)
+
+
+def test_common_prompt_prefix_runs_once_and_changes_nothing(tiny_model, rows):
+    import copy
+
+    from kcdata.score import runner as runner_mod
+
+    model, tok = tiny_model
+    chat = copy.deepcopy(tok)
+    system = "Question : Answer : Context : short phrase with a the of is what who which"
+    chat.chat_template = system + " {% for m in messages %}{{ m.content }} {% endfor %}Answer :"
+    prompts, conts = _encode(chat, rows)
+    assert runner_mod._common_prefix(prompts) >= runner_mod.MIN_SHARED_PREFIX
+    runner = ModelRunner(model, chat, ScoreConfig(batch_size=4))
+    flat = runner._score_flat(prompts, conts)
+    for side in ("right", "left"):
+        shared = runner.score(prompts, conts, padding_side=side)
+        for a, b in zip(shared, flat, strict=True):
+            assert a == pytest.approx(b, abs=1e-4)
+
+
+def test_row_without_counterfactual_label_scores_null(tiny_model, rows, tmp_path):
+    model, tok = tiny_model
+    row = dict(rows[0], counterfactual=dict(rows[0]["counterfactual"], label=""))
+    (rec,) = score_rows(
+        [row], model, tok, tmp_path / "s.jsonl", config=ScoreConfig(samples=0, max_new_tokens=2)
+    )
+    assert rec["conditions"]["counter"]["logprob_counter"] is None
+    assert rec["conditions"]["counter"]["tokens_counter"] == 0
+    assert rec["conditions"]["counter"]["logprob_original"] < 0
+    assert rec["coherent_persuasion"] == {"original": None, "counter": None}
+    assert "samples" not in rec["conditions"]["none"]
