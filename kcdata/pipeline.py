@@ -26,7 +26,7 @@ from kcdata.config import BuildConfig
 from kcdata.counterfactual import Pool, choose
 from kcdata.errors import ConfigError, SkipItem
 from kcdata.facts import parse_entity
-from kcdata.publish.parquet import atomic_write_text, write_rows
+from kcdata.publish.parquet import atomic_write_text, environment, write_rows
 from kcdata.render import load_relations, resolve_relations
 from kcdata.render.rows import build_row
 from kcdata.sources.snapshot import Snapshot
@@ -249,6 +249,7 @@ def run_build(config: BuildConfig, out_dir: Path) -> BuildResult:
             },
             "files": {},
             "hub": None,
+            "environment": environment(),
         }
         from kcdata.publish.card import render_card
 

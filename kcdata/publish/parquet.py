@@ -83,3 +83,10 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def environment() -> dict[str, str]:
+    """Library versions that decide the output bytes (parquet writer), recorded for rebuilds."""
+    import platform
+
+    return {"python": ".".join(platform.python_version_tuple()[:2]), "pyarrow": pa.__version__}
