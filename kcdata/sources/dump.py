@@ -818,12 +818,15 @@ def iter_dump(
                 yield from res
                 prog.update(stats)
         else:
-            # this process scans every `workers`-th chunk itself and `workers - 1` helper
-            # processes scan the others: results of its own share need no pickling, and the
-            # helpers always have queued chunks while it works
+            # With a core to spare, `workers` helper processes scan every chunk and this process
+            # only decompresses, dispatches and unpacks. Without one (workers >= cores), this
+            # process scans every `workers`-th chunk itself and `workers - 1` helpers scan the
+            # others: its own share needs no pickling, and it does not fight a helper for a core.
+            main_scans = (os.cpu_count() or 1) <= workers
+            helpers = workers - 1 if main_scans else workers
             limit = max(max_in_flight or 2 * workers, 2)
             with ProcessPoolExecutor(
-                max_workers=workers - 1, initializer=_init_worker, initargs=(job,)
+                max_workers=helpers, initializer=_init_worker, initargs=(job,)
             ) as pool:
                 pending: deque[Future[tuple[int, int, bytes]] | Chunk] = deque()
 
@@ -839,7 +842,7 @@ def iter_dump(
 
                 try:
                     for i, chunk in enumerate(counted(chunks)):
-                        if i % workers == 0:
+                        if main_scans and i % workers == 0:
                             pending.append(chunk)
                         else:
                             pending.append(pool.submit(_scan_packed, chunk))
