@@ -78,8 +78,14 @@ def _fact_sort_key(fact_id: str) -> tuple:
     return (int(subj[1:]), int(rel[1:]))
 
 
-def load_source(config: BuildConfig) -> Snapshot:
-    """Open the configured source as a snapshot of entities and labels."""
+def load_source(config: BuildConfig, http_client: Any = None) -> Snapshot:
+    """Open the configured source as a snapshot of entities and labels.
+
+    Args:
+        config: the build config.
+        http_client: a ``kcdata.http.HttpClient`` for the live API (default: one made from the
+            config's user agent, cache and offline settings).
+    """
     from kcdata.sources.snapshot import load_files, load_sample
 
     if config.source == "sample":
@@ -92,7 +98,7 @@ def load_source(config: BuildConfig) -> Snapshot:
     if config.source in ("api", "dump"):
         from kcdata.sources import live
 
-        return live.load(config)
+        return live.load(config, http_client)
     raise ConfigError(f"unknown source {config.source!r}", "use sample, files, api or dump")
 
 
@@ -175,15 +181,17 @@ def _safe_out(out_dir: Path) -> None:
         )
 
 
-def run_build(config: BuildConfig, out_dir: Path) -> BuildResult:
+def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> BuildResult:
     """Build the dataset described by ``config`` into ``out_dir``.
+
+    ``http_client`` (optional) replaces the HTTP client a live source would make from the config.
 
     Raises:
         KcdataError: bad config, unreadable source, or an output folder that is not ours.
     """
     out_dir = Path(out_dir)
     _safe_out(out_dir)
-    snapshot = load_source(config)
+    snapshot = load_source(config, http_client)
     as_of_text = config.as_of or snapshot.date
     if not as_of_text:
         raise ConfigError("the source has no snapshot date", "pass --as-of YYYY-MM-DD")

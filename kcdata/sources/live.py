@@ -43,13 +43,16 @@ def _snapshot(kind: str, path: str | None, entities: list[dict[str, Any]], store
                     provenance=prov, kind=kind, path=path, dump_date=dump_date)
 
 
-def load_api(config: BuildConfig) -> Snapshot:
-    """Subjects from ``config.subjects`` or WDQS, entities and labels from ``wbgetentities``."""
+def load_api(config: BuildConfig, client: Any = None) -> Snapshot:
+    """Subjects from ``config.subjects`` or WDQS, entities and labels from ``wbgetentities``.
+
+    ``client`` (a ``kcdata.http.HttpClient``) defaults to the one the config describes.
+    """
     from kcdata.http import client_from_config
     from kcdata.sources.sparql import select_subjects
     from kcdata.sources.wikidata_api import fetch_entities
 
-    client = client_from_config(config)
+    client = client or client_from_config(config)
     relations = _relations(config)
     subjects = list(config.subjects or ())
     if not subjects:
@@ -94,10 +97,10 @@ def load_dump(config: BuildConfig) -> Snapshot:
     return _snapshot("dump", str(path), entities, store, date, dump_date=date)
 
 
-def load(config: BuildConfig) -> Snapshot:
-    """The snapshot of a live source."""
+def load(config: BuildConfig, client: Any = None) -> Snapshot:
+    """The snapshot of a live source (``client``: an injected HTTP client for the API)."""
     if config.source == "api":
-        return load_api(config)
+        return load_api(config, client)
     if config.source == "dump":
         return load_dump(config)
     raise ConfigError(f"{config.source!r} is not a live source")
