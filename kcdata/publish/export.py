@@ -12,7 +12,6 @@ Context variants add the template evidence to the prompt: ``original`` (target: 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 
 from kcdata.errors import KcdataError
+from kcdata.publish.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -105,13 +105,6 @@ def task_config(
     return task
 
 
-def _read_manifest(dataset_dir: Path) -> dict[str, Any]:
-    path = dataset_dir / "manifest.json"
-    if not path.is_file():
-        raise ExportError(f"{path} not found", "pass a folder written by `kcdata build`")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def _configs(dataset_dir: Path) -> list[str]:
     from kcdata.publish.card import CONFIG_NAMES, config_globs
 
@@ -151,7 +144,7 @@ def export_lm_eval(
     from kcdata.publish.release import write_atomic
 
     dataset_dir = Path(dataset_dir)
-    manifest = _read_manifest(dataset_dir)
+    manifest = read_manifest(dataset_dir, ExportError)
     hub = manifest.get("hub") or {}
     repo_id = repo_id or hub.get("repo_id")
     if not repo_id:

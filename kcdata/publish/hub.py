@@ -31,6 +31,7 @@ from typing import Any
 
 from kcdata.errors import KcdataError
 from kcdata.publish.card import config_globs, validate_card
+from kcdata.publish.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -122,24 +123,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load_manifest(dataset_dir: Path) -> dict[str, Any]:
-    path = dataset_dir / MANIFEST
-    if not path.is_file():
-        raise PublishError(
-            f"{dataset_dir} has no {MANIFEST}: it is not a kcdata build folder",
-            "run `kcdata build` first and pass the folder it wrote",
-        )
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise PublishError(
-            f"{path} is not valid JSON ({exc})", "rebuild the dataset with `kcdata build`"
-        ) from None
-    if not isinstance(manifest, dict):
-        raise PublishError(f"{path} must hold a JSON object", "rebuild the dataset with `kcdata build`")
-    return manifest
-
-
 def plan_push(
     dataset_dir: Path,
     repo_id: str,
@@ -171,7 +154,7 @@ def plan_push(
         raise PublishError(f"invalid repo id {repo_id!r}", "use NAMESPACE/NAME, e.g. my-user/kc-wikidata")
     if not dataset_dir.is_dir():
         raise PublishError(f"{dataset_dir} is not a folder", "pass the folder written by `kcdata build`")
-    manifest = _load_manifest(dataset_dir)
+    manifest = read_manifest(dataset_dir, PublishError)
     card_path = dataset_dir / CARD
     if not card_path.is_file():
         raise PublishError(
@@ -441,7 +424,7 @@ def push_to_hub(
 def _record_in_folder(dataset_dir: Path, hub_info: dict[str, Any]) -> None:
     from kcdata.publish.release import write_atomic
 
-    manifest = _load_manifest(dataset_dir)
+    manifest = read_manifest(dataset_dir, PublishError)
     manifest["hub"] = dict(hub_info)
     write_atomic(dataset_dir / MANIFEST, _manifest_bytes(manifest))
 

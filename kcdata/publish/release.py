@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from kcdata.errors import KcdataError
+from kcdata.publish.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -56,21 +57,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
-    path = Path(folder) / MANIFEST_FILE
-    if not path.is_file():
-        raise ReleaseError(f"{path} not found", "pass a folder written by `kcdata build` or a release folder")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ReleaseError(
-            f"{path} is not valid JSON ({exc})", "rebuild the dataset with `kcdata build`"
-        ) from None
-    if not isinstance(data, dict):
-        raise ReleaseError(f"{path} must hold a JSON object", "rebuild the dataset with `kcdata build`")
-    return data
-
-
 def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -94,7 +80,7 @@ def _config_yaml(created_from: dict[str, Any]) -> bytes:
 
 def is_published(release_dir: Path) -> bool:
     """Whether a release record names a Hub commit."""
-    hub = _read_manifest(release_dir).get("hub")
+    hub = read_manifest(release_dir, ReleaseError).get("hub")
     return isinstance(hub, dict) and bool(hub.get("commit"))
 
 
@@ -128,7 +114,7 @@ def write_release(
                 f"invalid release {label} {value!r}", "use letters, digits, '.', '_' and '-' (e.g. 2024.06)"
             )
     dataset_dir = Path(dataset_dir)
-    manifest = _read_manifest(dataset_dir)
+    manifest = read_manifest(dataset_dir, ReleaseError)
     card = dataset_dir / CARD_FILE
     if not card.is_file():
         raise ReleaseError(f"{card} not found", "rebuild the dataset with `kcdata build`")
@@ -181,7 +167,7 @@ def mark_published(release_dir: Path, hub_info: dict[str, Any]) -> None:
         release_dir: ``releases/NAME/VERSION``.
         hub_info: ``{"repo_id", "revision", "commit"}``.
     """
-    manifest = _read_manifest(release_dir)
+    manifest = read_manifest(release_dir, ReleaseError)
     manifest["hub"] = {
         "repo_id": hub_info["repo_id"],
         "revision": hub_info.get("revision"),
@@ -243,7 +229,7 @@ def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = T
     config_path = release_dir / CONFIG_FILE
     if not config_path.is_file():
         raise ReleaseError(f"{config_path} not found", "pass a folder written by `kcdata release`")
-    manifest = _read_manifest(release_dir)
+    manifest = read_manifest(release_dir, ReleaseError)
     expected: dict[str, str] = dict(manifest.get("files") or {})
     if not expected:
         raise ReleaseError(f"{release_dir / MANIFEST_FILE} lists no file hashes", "re-record the release")

@@ -131,3 +131,17 @@ def test_classify_reads_stdin(fixtures):
     (row,) = [json.loads(line) for line in res.output.splitlines()]
     assert row["subject_id"] == "Q22" and row["relation"] == "P36" and row["fact_type"] == "static"
     assert row["values"][0]["label"] == "Edinburgh"
+
+
+@pytest.mark.parametrize("command", [["export", "lm-eval"], ["release", "x", "1", "--from"], ["push-to-hub"]])
+def test_publish_commands_reject_a_broken_manifest(command, tmp_path):
+    folder = tmp_path / "built"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("{not json")
+    args = [*command, str(folder)] + (["user/repo", "--dry-run"] if command == ["push-to-hub"] else [])
+    if command[0] == "release":
+        args += ["--releases-dir", str(tmp_path / "releases")]
+    res = run(*args)
+    assert res.exit_code == 1, res.output
+    assert "manifest.json is not valid JSON" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "releases").exists()
