@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import click
 
+from kcdata.cli import CONTEXT as CONTEXT_SETTINGS
 from kcdata.errors import KcdataError
 
 F = TypeVar("F", bound=Callable[..., Any])
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 
 
 def _errors_as_click(func: F) -> F:
