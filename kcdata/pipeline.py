@@ -203,9 +203,12 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
         raise ConfigError(f"no templates for language(s) {', '.join(missing)}",
                           "add templates/relations/<PID>-<slug>/<lang>.yaml files")
 
-    facts: list[Fact] = []
-    for e in snapshot.entities:
-        facts.extend(parse_entity(e, snapshot.kind, wanted))
+    if snapshot.facts is not None:
+        facts = [f for f in snapshot.facts if f.relation in wanted]
+    else:
+        facts = []
+        for e in snapshot.entities:
+            facts.extend(parse_entity(e, snapshot.kind, wanted))
     rejects = Rejects()
     rows = build_rows(facts, snapshot, config, as_of, rejects)
     if config.wikipedia:

@@ -41,6 +41,11 @@ class RuleConfig:
     marker_qualifiers: tuple[str, ...]
     dispute_markers: dict[str, str]
 
+    @property
+    def qualifiers(self) -> frozenset[str]:
+        """Every qualifier property the rules read: the sources may drop the others."""
+        return frozenset(("P580", "P582", "P585", *self.dispute_qualifiers, *self.marker_qualifiers))
+
 
 @functools.lru_cache(maxsize=4)
 def load_rules(name: str = RULES) -> RuleConfig:

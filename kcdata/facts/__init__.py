@@ -105,13 +105,17 @@ def parse_snak(snak: dict[str, Any]) -> Value:
     return Value(type="other", text=json.dumps(v, sort_keys=True, ensure_ascii=False))
 
 
-def parse_statement(claim: dict[str, Any]) -> Statement:
-    """Parse one claim object (with ``mainsnak``, ``rank``, ``qualifiers``, ``id``)."""
+def parse_statement(claim: dict[str, Any], qualifiers_wanted: frozenset[str] | None = None) -> Statement:
+    """Parse one claim object (with ``mainsnak``, ``rank``, ``qualifiers``, ``id``).
+
+    ``qualifiers_wanted``: keep only these qualifier properties (``None``: all).
+    """
     qualifiers: dict[str, tuple[Value, ...]] = {}
     order = claim.get("qualifiers-order") or list((claim.get("qualifiers") or {}).keys())
     quals = claim.get("qualifiers") or {}
     for pid in order:
-        qualifiers[pid] = tuple(parse_snak(s) for s in quals.get(pid, ()))
+        if qualifiers_wanted is None or pid in qualifiers_wanted:
+            qualifiers[pid] = tuple(parse_snak(s) for s in quals.get(pid, ()))
     return Statement(
         id=claim.get("id", ""),
         rank=claim.get("rank", "normal"),
@@ -146,7 +150,10 @@ def parse_entity_info(entity: dict[str, Any]) -> Entity:
 
 
 def parse_entity(
-    entity: dict[str, Any], source: str = "", relations: Iterable[str] | None = None
+    entity: dict[str, Any],
+    source: str = "",
+    relations: Iterable[str] | None = None,
+    qualifiers: frozenset[str] | None = None,
 ) -> list[Fact]:
     """Turn one entity's claims into facts, one per (subject, property) statement group.
 
@@ -154,6 +161,8 @@ def parse_entity(
         entity: a Wikibase entity object (any of the three real forms, already decoded).
         source: where it came from, kept in each fact's provenance.
         relations: keep only these property ids; all when None.
+        qualifiers: keep only these qualifier properties (e.g. the rules' ``qualifiers``);
+            all when None.
 
     Returns:
         Facts in the entity's property order. Properties or lexemes without claims give none.
@@ -166,7 +175,7 @@ def parse_entity(
     for pid, group in claims.items():
         if wanted is not None and pid not in wanted:
             continue
-        statements = tuple(parse_statement(c) for c in group if isinstance(c, dict))
+        statements = tuple(parse_statement(c, qualifiers) for c in group if isinstance(c, dict))
         if not statements:
             continue
         facts.append(

@@ -13,12 +13,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from kcdata.classify import load_rules
 from kcdata.config import BuildConfig
 from kcdata.counterfactual import LabelStore
 from kcdata.errors import ConfigError
 from kcdata.facts import parse_entity_info
 from kcdata.render import load_relations, resolve_relations
 from kcdata.sources.snapshot import Snapshot, load_label_table
+from kcdata.types import Fact
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +76,13 @@ def load_api(config: BuildConfig, client: Any = None) -> Snapshot:
 
 
 def load_dump(config: BuildConfig) -> Snapshot:
-    """Stream a Wikidata JSON dump (plain, .gz or .bz2) in constant memory per entity."""
-    from kcdata.sources.dump import dump_date, iter_entities
+    """Stream a Wikidata JSON dump (plain, .gz or .bz2) in two passes; facts are made in the workers.
+
+    Only facts and entity infos (labels, aliases, sitelink count, revision) are kept, never the
+    entity JSON, so memory grows with the facts asked for, not with the dump.
+    """
+    from kcdata.facts.fast import EntityRecord
+    from kcdata.sources.dump import dump_date, iter_records
 
     if not config.source_path:
         raise ConfigError("source 'dump' needs a path", "pass --source dump --source-path latest-all.json.gz")
@@ -87,14 +94,23 @@ def load_dump(config: BuildConfig) -> Snapshot:
     # The second pass reads labels *and aliases* of referenced entities from the dump itself; a
     # label table only fills in entities the dump lacks (aliases matter: a counterfactual must
     # never be an alias of the answer, and answers accept aliases).
-    entities = list(iter_entities(path, _relations(config), _label_languages(config),
-                                  workers=config.workers, referenced_labels=True, progress=True))
-    for e in entities:
-        store.add(parse_entity_info(e))
+    facts: list[Fact] = []
+    prov: dict[str, dict[str, Any]] = {}
+    for item in iter_records(path, _relations(config), _label_languages(config),
+                             workers=config.workers, referenced_labels=True, progress=True,
+                             qualifiers=load_rules().qualifiers):
+        if isinstance(item, EntityRecord):
+            info = item.entity
+            facts.extend(item.facts)
+            prov[info.id] = {"file": str(path), "lastrevid": info.lastrevid, "modified": info.modified}
+        else:
+            info = item
+        store.add(info)
     if table is not None:
         load_label_table(table, store)
     date = dump_date(path)
-    return _snapshot("dump", str(path), entities, store, date, dump_date=date)
+    return Snapshot(name=path.name, date=date, entities=[], labels=store, provenance=prov, kind="dump",
+                    path=str(path), dump_date=date, facts=facts)
 
 
 def load(config: BuildConfig, client: Any = None) -> Snapshot:

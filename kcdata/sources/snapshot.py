@@ -13,6 +13,7 @@ from kcdata.counterfactual import LabelStore
 from kcdata.errors import InputError
 from kcdata.facts import parse_entity_info, read_entities
 from kcdata.resources import sample_dir
+from kcdata.types import Fact
 
 
 @dataclass
@@ -31,6 +32,9 @@ class Snapshot:
     """Date of the dump the entities were read from (dump source only)."""
     articles: list[Any] = field(default_factory=list)
     """Wikipedia articles bundled with the source (kcdata.sources.wikipedia.Article)."""
+    facts: list[Fact] | None = None
+    """Facts already parsed from the entities (the dump source makes them in its workers and
+    keeps no entity dicts); ``None``: parse ``entities``."""
 
 
 def load_label_table(path: Path, store: LabelStore, languages: set[str] | None = None) -> None:

@@ -43,6 +43,8 @@ sys.path.insert(0, str(REPO))
 from kcdata.sources import dump as dump_mod  # noqa: E402
 
 FIXTURES = Path(os.environ.get("KCDATA_FIXTURES", REPO.parent / "shared" / "fixtures"))
+LANGUAGES = ("de", "en", "fr", "mul", "ru")
+"""The label languages a default build asks for (its four languages and Wikidata's ``mul``)."""
 DEFAULT_RELATIONS = ("P6", "P17", "P19", "P20", "P26", "P35", "P36", "P54", "P69", "P108", "P159", "P1082")
 
 
@@ -123,20 +125,10 @@ def make_dump(path: Path, size_mb: float) -> tuple[int, int]:
 
 
 def facts_for(entity: dict[str, Any], relations: frozenset[str]) -> Any:
-    """kcdata's per-entity work: claims of the asked relations -> facts (or slim entities)."""
-    slim = dump_mod.slim_entity(entity, relations)
-    if slim is None:
-        return None
-    try:
-        from kcdata.facts import parse_entity
-    except ImportError:
-        return slim
-    facts = [
-        f
-        for f in parse_entity(slim, "dump")
-        if getattr(f, "relation", getattr(f, "property", None)) in relations
-    ]
-    return facts or None
+    """The dict path's per-entity work (``--work dict-facts``): slim entity dict -> facts."""
+    from kcdata.facts import parse_entity
+
+    return parse_entity(entity, "dump", relations) or None
 
 
 def run_naive(path: str, relations: frozenset[str]) -> dict[str, Any]:
@@ -176,11 +168,30 @@ def run_floor(path: str, codec: str) -> dict[str, Any]:
     return {"entities": n - 2, "bytes": nbytes, "kept": 0}
 
 
-def run_kcdata(path: str, relations: frozenset[str], workers: int, work: str = "facts") -> dict[str, Any]:
+def run_kcdata(
+    path: str, relations: frozenset[str], workers: int, work: str = "facts", intern: bool = True
+) -> dict[str, Any]:
+    from kcdata.classify import load_rules
+    from kcdata.facts import fast
+
+    if not intern:  # a one-entry table: every value is built anew (workers fork this state)
+        fast._INTERN_MAX = 0
     stats = dump_mod.DumpStats()
-    fn = functools.partial(facts_for, relations=relations) if work == "facts" else None
+    fn = functools.partial(facts_for, relations=relations) if work == "dict-facts" else None
     kept = 0
-    for _ in dump_mod.iter_dump(path, relations=relations, fn=fn, workers=workers, stats=stats):
+    # "facts": what `kcdata build --source dump` runs: records (facts + entity info + ids) made
+    # in the workers straight from the raw lines
+    records = work == "facts"
+    for _ in dump_mod.iter_dump(
+        path,
+        relations=relations,
+        languages=LANGUAGES if records else None,
+        qualifiers=load_rules().qualifiers if records else None,
+        fn=fn,
+        records=records,
+        workers=workers,
+        stats=stats,
+    ):
         kept += 1
     return {
         "entities": stats.entities,
@@ -250,7 +261,7 @@ class PeakMemory:
         self._thread.join()
 
 
-def child(variant: str, path: str, relations: list[str], work: str = "facts") -> None:
+def child(variant: str, path: str, relations: list[str], work: str = "facts", intern: bool = True) -> None:
     rel = frozenset(relations)
     mem = PeakMemory().__enter__()
     t0 = time.perf_counter()
@@ -259,7 +270,7 @@ def child(variant: str, path: str, relations: list[str], work: str = "facts") ->
     elif variant.startswith("floor-"):
         res = run_floor(path, variant.split("-", 1)[1])
     else:
-        res = run_kcdata(path, rel, int(variant.rsplit("-", 1)[1]), work)
+        res = run_kcdata(path, rel, int(variant.rsplit("-", 1)[1]), work, intern)
     res["seconds"] = time.perf_counter() - t0
     mem.__exit__()
     res["rss_main_mb"] = mem.peak_main
@@ -282,10 +293,18 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma-separated variants to skip, e.g. naive")
     ap.add_argument(
         "--work",
-        choices=("facts", "slim"),
+        choices=("facts", "dict-facts", "slim"),
         default="facts",
-        help="kcdata's per-entity work: facts (kcdata.facts.parse_entity, default) or slim "
-        "(the source layer alone: pre-filter + partial parse of the asked relations)",
+        help="kcdata's per-entity work: facts (what the build runs: facts, entity info and "
+        "referenced ids made in the workers from the raw lines; default), dict-facts (slim "
+        "entity dicts, then kcdata.facts.parse_entity) or slim (the dicts alone)",
+    )
+    ap.add_argument(
+        "--no-intern",
+        action="store_true",
+        help="build every item and time value anew instead of interning repeated ones (the "
+        "generated dump repeats the fixtures' values far more than the real dump does: this "
+        "gives the lower bound)",
     )
     ap.add_argument("--child", nargs=2, metavar=("VARIANT", "PATH"), help=argparse.SUPPRESS)
     ap.add_argument(
@@ -296,7 +315,7 @@ def main() -> None:
     args = ap.parse_args()
     relations = [r for r in args.relations.split(",") if r]
     if args.child:
-        child(args.child[0], args.child[1], relations, args.work)
+        child(args.child[0], args.child[1], relations, args.work, not args.no_intern)
         return
 
     tmp = None
@@ -317,8 +336,8 @@ def main() -> None:
         else:
             print(f"reusing {path}: {path.stat().st_size / 1e6:,.1f} MB gz", flush=True)
         print(
-            f"work: {args.work}; relations: {','.join(relations)}; cores: {os.cpu_count()}; "
-            f"codec: {dump_mod.GZIP_BACKEND}; json: {dump_mod.JSON_BACKEND}",
+            f"work: {args.work}{' (no interning)' if args.no_intern else ''}; relations: {','.join(relations)}; cores: {os.cpu_count()}; "
+            f"codec: {dump_mod.GZIP_BACKEND}; json: {dump_mod.JSON_BACKEND}; records: {dump_mod.RECORD_BACKEND}",
             flush=True,
         )
         variants = ["naive", "floor-gzip", "floor-fast", "kcdata-1", "kcdata-2"]
@@ -338,6 +357,7 @@ def main() -> None:
                     ",".join(relations),
                     "--work",
                     args.work,
+                    *(["--no-intern"] if args.no_intern else []),
                 ],
                 check=True,
                 capture_output=True,
