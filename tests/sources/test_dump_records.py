@@ -177,7 +177,8 @@ def test_corrupt_line_in_records_mode_names_the_line(closed_dump, tmp_path):  # 
     from kcdata.sources.dump import DumpError
 
     lines = closed_dump.read_bytes().split(b"\n")
-    lines[5] = lines[5][: len(lines[5]) // 2]
+    cut = lines[5].index(b'"P31":') + 40  # past the pre-filter's key, inside the statement
+    lines[5] = lines[5][:cut]
     bad = tmp_path / "bad.json"
     bad.write_bytes(b"\n".join(lines))
     with pytest.raises(DumpError, match=r"line 6 \(decompressed byte [\d,]+\) cannot be read"):
