@@ -14,6 +14,7 @@ always the same; a test checks that on every fixture entity.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
@@ -50,7 +51,7 @@ class EntityRecord:
     entity: Entity
     """Labels and aliases (asked languages), sitelink count, ``lastrevid``, ``modified``."""
     facts: tuple[Fact, ...]
-    """Facts of the asked relations, in the entity's claim order."""
+    """Facts of the asked relations, in property-id order."""
     references: frozenset[str]
     """Ids the facts reference: relations, qualifier properties, item values, units."""
 
@@ -88,7 +89,7 @@ def dict_record(
     entity: dict[str, Any], source: str = "dump", qualifiers: frozenset[str] | None = None
 ) -> EntityRecord | None:
     """The record of a slim entity dict (see :func:`kcdata.sources.dump.slim_entity`)."""
-    facts = tuple(parse_entity(entity, source, qualifiers=qualifiers))
+    facts = tuple(sorted(parse_entity(entity, source, qualifiers=qualifiers), key=lambda f: _pid_order(f.relation)))
     if not facts:
         return None
     return EntityRecord(parse_entity_info(entity), facts, fact_references(facts))
@@ -152,33 +153,68 @@ if msgspec is not None:
         snaktype: Literal["value", "somevalue", "novalue"] = "value"
         datavalue: _DataValue | None = None
 
-    class _Statement(Struct):
-        mainsnak: _Snak | None = None
-        rank: Literal["preferred", "normal", "deprecated"] = "normal"
-        id: str = ""
-        qualifiers: dict[str, Raw] | list[Any] = {}
-        qualifiers_order: list[str] | None = field(default=None, name="qualifiers-order")
+    _STATEMENT_FIELDS: list[tuple[str, Any, Any]] = [
+        ("mainsnak", _Snak | None, None),
+        ("rank", Literal["preferred", "normal", "deprecated"], "normal"),
+        ("id", str, ""),
+    ]
 
-    class _Entity(Struct):
-        id: str
-        labels: dict[str, Raw] | list[Any] = {}
-        aliases: dict[str, Raw] | list[Any] = {}
-        claims: dict[str, Raw] | list[Any] = {}
-        sitelinks: dict[str, Raw] | list[Any] = {}
-        lastrevid: int | None = None
-        modified: str | None = None
+    @functools.lru_cache(maxsize=8)
+    def _term_types(languages: frozenset[str] | None) -> tuple[Any, Any, list[tuple[str, str]]]:
+        """Types of ``labels`` and ``aliases``: one struct field per asked language (the others
+        are skipped inside msgspec), or dicts of raw values when every language is asked."""
+        if languages is None:
+            return dict[str, Raw] | list[Any], dict[str, Raw] | list[Any], []
+        names = [(f"l{i}", lang) for i, lang in enumerate(sorted(languages))]
+        rename = dict(names)
+        labels = msgspec.defstruct("_Labels", [(f, _Term | None, None) for f, _ in names], rename=rename)
+        aliases = msgspec.defstruct(
+            "_Aliases", [(f, list[_Term] | None, None) for f, _ in names], rename=rename
+        )
+        return labels | list[Any], aliases | list[Any], names
 
-    class _Terms(Struct):
-        id: str
-        labels: dict[str, Raw] | list[Any] = {}
-        aliases: dict[str, Raw] | list[Any] = {}
+    @functools.lru_cache(maxsize=8)
+    def _terms_decoder(languages: frozenset[str] | None) -> Any:
+        labels, aliases, _ = _term_types(languages)
+        terms = msgspec.defstruct("_Terms", [("id", str), ("labels", labels, []), ("aliases", aliases, [])])
+        return msgspec.json.Decoder(terms)
 
-    _ENTITY = msgspec.json.Decoder(_Entity)
-    _TERMS = msgspec.json.Decoder(_Terms)
-    _STATEMENTS = msgspec.json.Decoder(list[_Statement])
+    @functools.lru_cache(maxsize=8)
+    def _entity_decoder(
+        relations: frozenset[str], qualifiers: frozenset[str] | None, languages: frozenset[str] | None
+    ) -> Any:
+        """One decoder per (relations, qualifiers, languages): claims, qualifiers and languages
+        that were not asked for are skipped inside msgspec and never become Python objects."""
+        labels, aliases, _ = _term_types(languages)
+        if qualifiers is None:
+            quals: Any = dict[str, list[_Snak]] | list[Any] | None
+        else:
+            quals = msgspec.defstruct(
+                "_Qualifiers", [(p, list[_Snak] | None, None) for p in sorted(qualifiers)]
+            ) | list[Any] | None
+        statement = msgspec.defstruct(
+            "_Statement",
+            [*_STATEMENT_FIELDS, ("qualifiers", quals, None), ("qualifiers_order", list[str] | None, None)],
+            rename={"qualifiers_order": "qualifiers-order"},
+        )
+        claims = msgspec.defstruct("_Claims", [(p, list[statement] | None, None) for p in sorted(relations)])
+        entity = msgspec.defstruct(
+            "_Entity",
+            [
+                ("id", str),
+                ("labels", labels, []),
+                ("aliases", aliases, []),
+                ("claims", claims | list[Any], []),
+                ("sitelinks", Raw, Raw(b"{}")),
+                ("lastrevid", int | None, None),
+                ("modified", str | None, None),
+            ],
+        )
+        order = sorted(relations, key=_pid_order)
+        return msgspec.json.Decoder(entity), order
+
     _TERM = msgspec.json.Decoder(_Term)
     _TERM_LIST = msgspec.json.Decoder(list[_Term])
-    _SNAKS = msgspec.json.Decoder(list[_Snak])
     _ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, ValueError, TypeError)
 else:  # pragma: no cover - depends on the environment
     _ERRORS = (ValueError, TypeError)
@@ -260,29 +296,50 @@ def _value(snak: Any) -> Value:
 
 
 def _statement(s: Any, wanted: frozenset[str] | None, add: Callable[[str], None]) -> Statement:
-    """The :class:`Statement` of a decoded statement; ``add`` gets every id it references."""
-    quals = s.qualifiers or {}
-    if not isinstance(quals, dict):
-        raise TypeError("qualifiers must be an object")
+    """The :class:`Statement` of a decoded statement; ``add`` gets every id it references.
+
+    ``s.qualifiers`` is a dict of snak lists (``wanted`` is ``None``) or a struct with one
+    field per wanted qualifier property.
+    """
+    quals = s.qualifiers
     qualifiers: dict[str, tuple[Value, ...]] = {}
-    for pid in s.qualifiers_order or list(quals):
-        if wanted is None or pid in wanted:
-            raw = quals.get(pid)
-            vals = tuple([_value(q) for q in _SNAKS.decode(raw)]) if raw is not None else ()
-            qualifiers[pid] = vals
-            add(pid)
-            for v in vals:
-                if v.item:
-                    add(v.item)
-                elif v.quantity is not None and v.quantity.unit:
-                    add(_unit_id(v.quantity.unit))
+    if quals is not None and quals != []:
+        order = s.qualifiers_order
+        if type(quals) is dict:
+            get = quals.get
+            if order is None:
+                order = list(quals)
+        elif type(quals) is list:
+            raise TypeError("qualifiers must be an object")
+        else:
+            get = functools.partial(getattr, quals)
+            if order is None:
+                order = [p for p in quals.__struct_fields__ if get(p) is not None]
+                if len(order) > 1:  # their order in the JSON is lost: let the dict path decide
+                    raise TypeError("qualifiers without qualifiers-order")
+        for pid in order:
+            if wanted is None or pid in wanted:
+                snaks = get(pid, None)
+                vals = tuple([_value(q) for q in snaks]) if snaks else ()
+                qualifiers[pid] = vals
+                add(pid)
+                for v in vals:
+                    if v.item:
+                        add(v.item)
+                    elif v.quantity is not None and v.quantity.unit:
+                        add(_unit_id(v.quantity.unit))
     mainsnak = s.mainsnak
     value = _value(mainsnak) if mainsnak is not None else _NULL
     if value.item:
         add(value.item)
     elif value.quantity is not None and value.quantity.unit:
         add(_unit_id(value.quantity.unit))
-    return _new_statement(id=s.id, rank=s.rank, value=value, qualifiers=qualifiers)
+    return _new_statement(s.id, s.rank, value, qualifiers)
+
+
+def _pid_order(pid: str) -> tuple[int, str]:
+    """Property ids in numeric order (P17 before P131); odd ids last, by text."""
+    return (int(pid[1:]), "") if pid[1:].isdigit() else (1 << 62, pid)
 
 
 def _terms(
@@ -290,18 +347,29 @@ def _terms(
 ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     out_labels: dict[str, str] = {}
     out_aliases: dict[str, tuple[str, ...]] = {}
-    if isinstance(labels, dict):
+    if type(labels) is dict:
         for lang, raw in labels.items():
             if languages is None or lang in languages:
                 text = _TERM.decode(raw).value
                 if text:
                     out_labels[lang] = text
-    if isinstance(aliases, dict):
+    elif type(labels) is not list:  # one field per asked language, in language order
+        for name, lang in _term_types(languages)[2]:
+            term = getattr(labels, name)
+            if term is not None and term.value:
+                out_labels[lang] = term.value
+    if type(aliases) is dict:
         for lang, raw in aliases.items():
             if languages is None or lang in languages:
                 vals = tuple(t.value for t in _TERM_LIST.decode(raw) if t.value)
                 if vals:
                     out_aliases[lang] = vals
+    elif type(aliases) is not list:
+        for name, lang in _term_types(languages)[2]:
+            terms = getattr(aliases, name)
+            vals = tuple(t.value for t in terms if t.value) if terms else ()
+            if vals:
+                out_aliases[lang] = vals
     return out_labels, out_aliases
 
 
@@ -312,44 +380,47 @@ def _msgspec_record(
     source: str,
     qualifiers: frozenset[str] | None = None,
 ) -> EntityRecord | None:
-    ent = _ENTITY.decode(line)
+    decoder, order = _entity_decoder(relations, qualifiers, languages)
+    ent = decoder.decode(line)
     claims = ent.claims
-    if not isinstance(claims, dict):
+    if type(claims) is list:
+        if claims:
+            raise TypeError("claims must be an object")
         return None
     eid, rev, mod = ent.id, ent.lastrevid, ent.modified
     facts = []
     refs: set[str] = set()
     add = refs.add
-    for pid, raw in claims.items():
-        if pid not in relations:
+    for pid in order:
+        group = getattr(claims, pid)
+        if not group:
             continue
         add(pid)
-        statements = tuple([_statement(s, qualifiers, add) for s in _STATEMENTS.decode(raw)])
-        if statements:
-            facts.append(
-                _new_fact(
-                    subject=eid,
-                    relation=pid,
-                    statements=statements,
-                    revision=rev,
-                    modified=mod,
-                    source=source,
-                )
-            )
+        statements = tuple([_statement(s, qualifiers, add) for s in group])
+        facts.append(_new_fact(eid, pid, statements, rev, mod, source))
     if not facts:
         return None
     labels, aliases = _terms(ent.labels, ent.aliases, languages)
-    sitelinks = ent.sitelinks
     info = Entity(
         id=eid,
         labels=labels,
         aliases=aliases,
-        sitelinks=len(sitelinks) if isinstance(sitelinks, dict) else 0,
+        sitelinks=_count_sitelinks(ent.sitelinks),
         lastrevid=rev,
         modified=mod,
     )
     refs.discard(eid)
     return EntityRecord(info, tuple(facts), frozenset(refs))
+
+
+def _count_sitelinks(raw: Any) -> int:
+    """Entries of a raw ``sitelinks`` object: each has exactly one ``"site":`` key, and a quote
+    inside a JSON string is escaped, so counting the key counts the entries."""
+    data = bytes(raw)
+    n = data.count(b'"site":')
+    if n == 0 and data.strip() not in (b"{}", b"[]", b""):
+        raise TypeError("sitelinks without site keys")  # not the shape expected: dict path
+    return n
 
 
 def entity_record(
@@ -390,7 +461,7 @@ def terms_entity(line: bytes, languages: frozenset[str] | None = None) -> Entity
     """
     if msgspec is not None:
         try:
-            ent = _TERMS.decode(line)
+            ent = _terms_decoder(languages).decode(line)
             labels, aliases = _terms(ent.labels, ent.aliases, languages)
             return Entity(id=ent.id, labels=labels, aliases=aliases)
         except _ERRORS:
