@@ -72,6 +72,8 @@ except ImportError:  # pragma: no cover - depends on the environment
     GZIP_BACKEND = "gzip"
 
 _ID_RE = re.compile(rb'"id":"([A-Z]\d+)"')
+_CLAIMS_KEY = b'"claims":'
+
 _DATE_RE = re.compile(r"(?<!\d)(20\d{6})(?!\d)")
 
 
@@ -638,15 +640,19 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
     else:
         starts: dict[int, int] = {}
         if job.needles:
-            pattern = _needle_regex(job.needles)
-            m = pattern.search(data)
-            while m is not None:
-                pos = m.start()
-                ls = data.rfind(b"\n", 0, pos) + 1
-                le = data.find(b"\n", pos)
+            # Property keys occur only inside an entity's "claims": the regex (a few hundred
+            # MB/s) scans from there to the line's end, and the terms before the claims
+            # (labels, descriptions, aliases: a large share of most lines) are skipped by
+            # bytes.find, several times faster.
+            search = _needle_regex(job.needles).search
+            find = data.find
+            c = find(_CLAIMS_KEY)
+            while c != -1:
+                le = find(b"\n", c)
                 le = len(data) if le == -1 else le
-                starts[ls] = le
-                m = pattern.search(data, le)
+                if search(data, c, le) is not None:
+                    starts[data.rfind(b"\n", 0, c) + 1] = le
+                c = find(_CLAIMS_KEY, le)
         if job.ids is not None and job.needles is None:
             # lines of the asked ids: the entity id is the first "id" key on the line
             pos = 0
