@@ -24,6 +24,7 @@ failure leaves no half-written file.
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import functools
 import gc
 import gzip
@@ -170,20 +171,28 @@ class Chunk:
     offset: int
     """Decompressed byte offset of ``data[0]``."""
     line: int
-    """1-based line number of the first line."""
+    """1-based line number of the first line (``0``: not counted yet, see :func:`iter_chunks`)."""
     last: bool
     """Whether this is the end of the stream."""
     newlines: int = -1
     """``data.count(b"\\n")`` when the reader counted it already (``-1``: not counted)."""
 
 
-def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES, raw: Any = None) -> Iterator[Chunk]:
+def iter_chunks(
+    stream: BinaryIO,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    raw: Any = None,
+    line_at: Callable[[], int] | None = None,
+) -> Iterator[Chunk]:
     """Cut a decompressed stream into chunks of whole lines.
 
     Args:
         stream: Decompressed byte stream.
         chunk_bytes: Target chunk size.
         raw: Raw (compressed) file, for the compressed position in error messages.
+        line_at: Where the consumer counts lines itself (scanning each chunk before asking for
+            the next): gives the line number at the start of the next chunk. The chunks then
+            come uncounted (``line`` 0), which spares a pass over every byte.
 
     Yields:
         Chunks in order.
@@ -199,7 +208,7 @@ def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES, raw: A
             block = stream.read(chunk_bytes)
         except (EOFError, OSError, zlib.error, ValueError) as err:
             pos = raw.tell() if raw is not None else -1
-            at_line = line + rest.count(b"\n")
+            at_line = (line_at() if line_at is not None else line) + rest.count(b"\n")
             where = f" near compressed byte {pos:,}" if pos and pos > 0 else ""
             raise DumpError(
                 f"dump is corrupt or truncated: decompression failed after decompressed byte "
@@ -207,7 +216,10 @@ def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES, raw: A
                 "download the file again (compare its sha1 with the one on dumps.wikimedia.org)",
             ) from err
         if not block:
-            yield Chunk(rest, offset, line, True, rest.count(b"\n"))
+            if line_at is None:
+                yield Chunk(rest, offset, line, True, rest.count(b"\n"))
+            else:
+                yield Chunk(rest, offset, 0, True)
             return
         cut = block.rfind(b"\n")
         if cut == -1:
@@ -219,10 +231,13 @@ def iter_chunks(stream: BinaryIO, chunk_bytes: int = DEFAULT_CHUNK_BYTES, raw: A
         else:
             data = b"".join((rest, memoryview(block)[: cut + 1]))
         rest = block[cut + 1 :]
-        newlines = data.count(b"\n")
-        yield Chunk(data, offset, line, False, newlines)
+        if line_at is None:
+            newlines = data.count(b"\n")
+            yield Chunk(data, offset, line, False, newlines)
+            line += newlines
+        else:
+            yield Chunk(data, offset, 0, False)
         offset += len(data)
-        line += newlines
 
 
 # -- per-entity work ---------------------------------------------------------------------------
@@ -577,8 +592,8 @@ def _init_worker(job: _Job) -> None:
     _JOB = job
 
 
-def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
-    """Pre-filter, parse and process one chunk; returns (entities, candidates, results).
+def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any], int]:
+    """Pre-filter, parse and process one chunk; returns (entities, candidates, results, newlines).
 
     The cyclic garbage collector is paused meanwhile: parsed entities are large acyclic trees
     whose allocation would otherwise trigger many useless full collections.
@@ -594,7 +609,7 @@ def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
 
 def _scan_packed(chunk: Chunk) -> tuple[int, int, bytes]:
     """:func:`_scan` in a worker, results pickled into one blob (see :func:`_unpack`)."""
-    n, cand, results = _scan(chunk)
+    n, cand, results, _ = _scan(chunk)
     return n, cand, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -615,19 +630,21 @@ def _unpack(packed: tuple[int, int, bytes]) -> tuple[int, int, list[Any]]:
             gc.enable()
 
 
-def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any]]:
+def _newlines(data: bytes, spans: list[tuple[int, int]]) -> int:
+    """``data.count(b"\\n")``, counting only the gaps between the (line start, line end) spans:
+    each span is one line, so the bytes of the lines already found are not scanned again."""
+    n = prev = 0
+    size = len(data)
+    for ls, le in spans:
+        n += data.count(b"\n", prev, ls) + (le < size)
+        prev = le + 1
+    return n + data.count(b"\n", prev)
+
+
+def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any], int]:
     job = job or _JOB
     assert job is not None
     data = chunk.data
-    newlines = chunk.newlines if chunk.newlines >= 0 else data.count(b"\n")
-    n_lines = newlines + (0 if data.endswith(b"\n") or not data else 1)
-    entities = n_lines
-    # bracket lines of the array are not entities
-    if chunk.line == 1 and data[:1] == b"[":
-        entities -= 1
-    tail = data[-8:].rstrip()
-    if tail.endswith(b"]") and tail[-2:-1] in (b"\n", b""):
-        entities -= 1
     spans: list[tuple[int, int]]
     if job.needles is None and job.ids is None:
         spans = []
@@ -675,6 +692,14 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
                         starts[pos] = end
                 pos = end + 1
         spans = sorted(starts.items())
+    newlines = chunk.newlines if chunk.newlines >= 0 else _newlines(data, spans)
+    entities = newlines + (0 if data.endswith(b"\n") or not data else 1)
+    # bracket lines of the array are not entities
+    if chunk.offset == 0 and data[:1] == b"[":
+        entities -= 1
+    tail = data[-8:].rstrip()
+    if tail.endswith(b"]") and tail[-2:-1] in (b"\n", b""):
+        entities -= 1
     results: list[Any] = []
     candidates = 0
     for ls, le in spans:
@@ -723,7 +748,7 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
         out = job.fn(entity) if job.fn is not None else entity
         if out is not None:
             results.append(out)
-    return entities, candidates, results
+    return entities, candidates, results, newlines
 
 
 # -- the stream --------------------------------------------------------------------------------
@@ -829,19 +854,22 @@ def iter_dump(
     t0 = time.perf_counter()
     stream, raw = open_dump(path)
     try:
-        chunks = iter_chunks(stream, chunk_bytes, raw)
+        # One process: each chunk is scanned before the next is read, so the scan counts the
+        # lines (skipping the bytes of the lines it parsed) and the reader need not.
+        line = 1
+        chunks = iter_chunks(stream, chunk_bytes, raw, line_at=(lambda: line) if workers <= 1 else None)
         state = {"open": False, "closed": False}
 
         def counted(chunks_: Iterator[Chunk]) -> Iterator[Chunk]:
             for c in chunks_:
                 stats.bytes_in += len(c.data)
-                if c.line == 1 and c.data[:64].lstrip()[:1] == b"[":
+                if c.offset == 0 and c.data[:64].lstrip()[:1] == b"[":
                     state["open"] = True
                 tail = c.data[-64:].rstrip() or c.data.rstrip()  # rarely copies the chunk
                 if tail:
                     state["closed"] = tail.endswith(b"]")
                 if c.last and require_end and state["open"] and not state["closed"]:
-                    lines = c.line + c.data.count(b"\n")
+                    lines = (c.line or line) + c.data.count(b"\n")
                     raise DumpError(
                         "dump is truncated: the JSON array is not closed with ']' (the stream "
                         f"ends at decompressed byte {c.offset + len(c.data):,}, line {lines:,})",
@@ -851,7 +879,8 @@ def iter_dump(
 
         if workers <= 1:
             for chunk in counted(chunks):
-                n, cand, res = _scan(chunk, job)
+                n, cand, res, newlines = _scan(dataclasses.replace(chunk, line=line), job)
+                line += newlines
                 stats.entities += n
                 stats.candidates += cand
                 stats.results += len(res)
@@ -872,7 +901,7 @@ def iter_dump(
 
                 def take(item: Future[tuple[int, int, bytes]] | Chunk) -> list[Any]:
                     if isinstance(item, Chunk):
-                        n, cand, res = _scan(item, job)
+                        n, cand, res, _ = _scan(item, job)
                     else:
                         n, cand, res = _unpack(item.result())
                     stats.entities += n

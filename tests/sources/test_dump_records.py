@@ -184,3 +184,39 @@ def test_corrupt_line_in_records_mode_names_the_line(closed_dump, tmp_path):  # 
     bad.write_bytes(b"\n".join(lines))
     with pytest.raises(DumpError, match=r"line 6 \(decompressed byte [\d,]+\) cannot be read"):
         list(iter_records(bad, ["P31"], ["en"], workers=2))
+
+
+def test_newlines_counted_from_gaps_equal_a_full_count():
+    import random
+
+    from kcdata.sources.dump import _newlines
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        lines = [b"x" * rng.randint(0, 4) for _ in range(rng.randint(0, 8))]
+        data = b"\n".join(lines) + (b"\n" if rng.random() < 0.5 else b"")
+        spans, pos = [], 0
+        while pos < len(data):
+            end = data.find(b"\n", pos)
+            end = len(data) if end == -1 else end
+            if rng.random() < 0.5:
+                spans.append((pos, end))
+            pos = end + 1
+        assert _newlines(data, spans) == data.count(b"\n")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_line_numbers_stay_exact_across_small_chunks(closed_dump, tmp_path, workers):  # noqa: F811
+    """One process counts lines while scanning, two count them while reading: same numbers."""
+    from kcdata.sources.dump import DumpError, DumpStats
+
+    lines = closed_dump.read_bytes().split(b"\n")
+    cut = lines[40].index(b'"P31":') + 40
+    lines[40] = lines[40][:cut]  # line 41 of the file
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b"\n".join(lines))
+    with pytest.raises(DumpError, match=r"line 41 \("):
+        list(iter_dump(bad, relations={"P31"}, records=True, chunk_bytes=4096, workers=workers))
+    stats = DumpStats()
+    got = list(iter_dump(closed_dump, relations={"P31"}, records=True, chunk_bytes=4096, stats=stats))
+    assert stats.entities == 49 and len(got) == stats.results > 0
