@@ -82,6 +82,20 @@ class DumpError(InputError):
     """The dump is corrupt or truncated; the message names the line and byte offset."""
 
 
+class _LineError(Exception):
+    """A :class:`DumpError` whose line number is known only relative to a chunk or to the
+    stream read so far: lines are counted by whoever scans a chunk, so the absolute number is
+    filled in by the one process that sees every chunk's count, in order (:meth:`error`)."""
+
+    def __init__(self, text: str, hint: str, lines_after: int = 0) -> None:
+        super().__init__(text, hint, lines_after)
+        self.text, self.hint, self.lines_after = text, hint, lines_after
+
+    def error(self, line: int) -> DumpError:
+        """The error, ``line`` being the number of the first line it counts from."""
+        return DumpError(self.text.format(line=f"{line + self.lines_after:,}"), self.hint)
+
+
 @dataclass
 class DumpStats:
     """Counters of one pass over a dump (updated as the stream goes)."""
@@ -182,7 +196,7 @@ def iter_chunks(
     stream: BinaryIO,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     raw: Any = None,
-    line_at: Callable[[], int] | None = None,
+    count_lines: bool = True,
 ) -> Iterator[Chunk]:
     """Cut a decompressed stream into chunks of whole lines.
 
@@ -190,9 +204,9 @@ def iter_chunks(
         stream: Decompressed byte stream.
         chunk_bytes: Target chunk size.
         raw: Raw (compressed) file, for the compressed position in error messages.
-        line_at: Where the consumer counts lines itself (scanning each chunk before asking for
-            the next): gives the line number at the start of the next chunk. The chunks then
-            come uncounted (``line`` 0), which spares a pass over every byte.
+        count_lines: Number the chunks' lines here (a pass over every byte). ``False``: the
+            chunks come with ``line`` 0, the scanner counts (skipping the lines it parses) and
+            errors are raised as ``_LineError`` counting from the start of the next chunk.
 
     Yields:
         Chunks in order.
@@ -208,15 +222,18 @@ def iter_chunks(
             block = stream.read(chunk_bytes)
         except (EOFError, OSError, zlib.error, ValueError) as err:
             pos = raw.tell() if raw is not None else -1
-            at_line = (line_at() if line_at is not None else line) + rest.count(b"\n")
             where = f" near compressed byte {pos:,}" if pos and pos > 0 else ""
-            raise DumpError(
+            failure = _LineError(
                 f"dump is corrupt or truncated: decompression failed after decompressed byte "
-                f"{offset + len(rest):,} (line {at_line:,}){where}: {err}",
+                f"{offset + len(rest):,} (line {{line}}){where}: {err}",
                 "download the file again (compare its sha1 with the one on dumps.wikimedia.org)",
-            ) from err
+                rest.count(b"\n"),
+            )
+            if count_lines:
+                raise failure.error(line) from err
+            raise failure from err
         if not block:
-            if line_at is None:
+            if count_lines:
                 yield Chunk(rest, offset, line, True, rest.count(b"\n"))
             else:
                 yield Chunk(rest, offset, 0, True)
@@ -231,7 +248,7 @@ def iter_chunks(
         else:
             data = b"".join((rest, memoryview(block)[: cut + 1]))
         rest = block[cut + 1 :]
-        if line_at is None:
+        if count_lines:
             newlines = data.count(b"\n")
             yield Chunk(data, offset, line, False, newlines)
             line += newlines
@@ -607,27 +624,37 @@ def _scan(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[Any], i
             gc.enable()
 
 
-def _scan_packed(chunk: Chunk) -> tuple[int, int, bytes]:
+def _scan_packed(chunk: Chunk) -> tuple[int, int, bytes, int]:
     """:func:`_scan` in a worker, results pickled into one blob (see :func:`_unpack`)."""
-    n, cand, results, _ = _scan(chunk)
-    return n, cand, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+    n, cand, results, newlines = _scan(chunk)
+    return n, cand, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), newlines
 
 
-def _unpack(packed: tuple[int, int, bytes]) -> tuple[int, int, list[Any]]:
+def _unpack(packed: tuple[int, int, bytes, int]) -> tuple[int, int, list[Any], int]:
     """Unpickle a worker's results with the garbage collector paused.
 
     Results are many small acyclic objects (facts, entity dicts): letting the collector run
     while they are rebuilt costs more than the rebuilding, in the one process that also reads
     and decompresses the dump.
     """
-    n, cand, blob = packed
+    n, cand, blob, newlines = packed
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return n, cand, pickle.loads(blob)
+        return n, cand, pickle.loads(blob), newlines
     finally:
         if enabled:
             gc.enable()
+
+
+def _braces(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _chunk_error(chunk: Chunk, at: int, text: str, hint: str) -> DumpError | _LineError:
+    """The error for the line at byte ``at`` of a chunk (``{line}`` in ``text`` is its number)."""
+    err = _LineError(text, hint, chunk.data.count(b"\n", 0, at))
+    return err.error(chunk.line) if chunk.line else err
 
 
 def _newlines(data: bytes, spans: list[tuple[int, int]]) -> int:
@@ -729,18 +756,20 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
             else:
                 entity = _loads(line)
         except ValueError as err:
-            lineno = chunk.line + data.count(b"\n", 0, ls)
-            raise DumpError(
-                f"dump line {lineno:,} (decompressed byte {chunk.offset + ls:,}) cannot be read: "
-                f"{err}; starts {line[:80]!r}",
+            raise _chunk_error(
+                chunk,
+                ls,
+                f"dump line {{line}} (decompressed byte {chunk.offset + ls:,}) cannot be read: "
+                f"{_braces(str(err))}; starts {_braces(repr(line[:80]))}",
                 "the file is corrupt or truncated: download it again",
             ) from None
         if entity is None:
             continue
         if not isinstance(entity, dict):
-            lineno = chunk.line + data.count(b"\n", 0, ls)
-            raise DumpError(
-                f"dump line {lineno:,} is not an entity object",
+            raise _chunk_error(
+                chunk,
+                ls,
+                "dump line {line} is not an entity object",
                 "pass a Wikidata JSON dump (latest-all.json[.gz|.bz2])",
             )
         if job.ids is not None and entity.get("id") not in job.ids:
@@ -814,12 +843,14 @@ def iter_dump(
         fn: Picklable top-level function run in the workers on each entity — the slim entity
             (see :func:`slim_entity`, built by :func:`fast_slim`) when ``relations`` is given,
             else the full entity; ``None`` results are dropped. Default: yield the entity.
-        workers: ``1`` runs in this process; ``N >= 2`` adds ``N - 1`` helper processes, and
-            this process (which also decompresses and cuts chunks) scans every N-th chunk.
+        workers: ``1`` runs in this process; ``N >= 2`` runs ``N`` helper processes while this
+            one decompresses, dispatches and unpacks, or, on a machine without a core to spare,
+            ``N - 1`` helpers and this process scans a chunk itself whenever every helper
+            already has one running and one queued.
         chunk_bytes: Decompressed bytes per chunk.
         progress: Write a progress line with entities/s to stderr.
         stats: Filled with counters as the stream goes.
-        max_in_flight: Chunks queued to workers at once (default ``2 * workers``); bounds memory.
+        max_in_flight: Chunks in flight at once (default ``2 * helpers + 2``); bounds memory.
         require_end: A stream that opens the JSON array with ``[`` must close it with ``]``;
             otherwise it is reported as truncated. Pass ``False`` for excerpts (``head -n``).
 
@@ -854,10 +885,11 @@ def iter_dump(
     t0 = time.perf_counter()
     stream, raw = open_dump(path)
     try:
-        # One process: each chunk is scanned before the next is read, so the scan counts the
-        # lines (skipping the bytes of the lines it parsed) and the reader need not.
+        # Lines are counted by whoever scans a chunk (skipping the bytes of the lines it
+        # parses), not by the reader; `line` is the first line of the next chunk to be taken,
+        # and errors raised as _LineError get their absolute line number here, in order.
         line = 1
-        chunks = iter_chunks(stream, chunk_bytes, raw, line_at=(lambda: line) if workers <= 1 else None)
+        chunks = iter_chunks(stream, chunk_bytes, raw, count_lines=False)
         state = {"open": False, "closed": False}
 
         def counted(chunks_: Iterator[Chunk]) -> Iterator[Chunk]:
@@ -869,57 +901,70 @@ def iter_dump(
                 if tail:
                     state["closed"] = tail.endswith(b"]")
                 if c.last and require_end and state["open"] and not state["closed"]:
-                    lines = (c.line or line) + c.data.count(b"\n")
-                    raise DumpError(
+                    raise _LineError(
                         "dump is truncated: the JSON array is not closed with ']' (the stream "
-                        f"ends at decompressed byte {c.offset + len(c.data):,}, line {lines:,})",
+                        f"ends at decompressed byte {c.offset + len(c.data):,}, line {{line}})",
                         "the download or decompression stopped early: download the file again",
+                        c.data.count(b"\n"),
                     )
                 yield c
 
+        def tally(n: int, cand: int, res: list[Any], newlines: int) -> list[Any]:
+            nonlocal line
+            line += newlines
+            stats.entities += n
+            stats.candidates += cand
+            stats.results += len(res)
+            return res
+
         if workers <= 1:
-            for chunk in counted(chunks):
-                n, cand, res, newlines = _scan(dataclasses.replace(chunk, line=line), job)
-                line += newlines
-                stats.entities += n
-                stats.candidates += cand
-                stats.results += len(res)
-                yield from res
-                prog.update(stats)
+            try:
+                for chunk in counted(chunks):
+                    yield from tally(*_scan(dataclasses.replace(chunk, line=line), job))
+                    prog.update(stats)
+            except _LineError as err:
+                raise err.error(line) from None
         else:
             # With a core to spare, `workers` helper processes scan every chunk and this process
-            # only decompresses, dispatches and unpacks. Without one (workers >= cores), this
-            # process scans every `workers`-th chunk itself and `workers - 1` helpers scan the
-            # others: its own share needs no pickling, and it does not fight a helper for a core.
+            # only decompresses, dispatches and unpacks. Without one (workers >= cores),
+            # `workers - 1` helpers scan, and this process scans a chunk itself whenever every
+            # helper has one running and one queued: its own share needs no pickling.
             main_scans = (os.cpu_count() or 1) <= workers
             helpers = workers - 1 if main_scans else workers
-            limit = max(max_in_flight or 2 * workers, 2)
+            limit = max(max_in_flight or 2 * helpers + 2, 2)
             with ProcessPoolExecutor(
                 max_workers=helpers, initializer=_init_worker, initargs=(job,)
             ) as pool:
-                pending: deque[Future[tuple[int, int, bytes]] | Chunk] = deque()
+                # in input order: a helper's future, results made here, or an error made here
+                pending: deque[Any] = deque()
 
-                def take(item: Future[tuple[int, int, bytes]] | Chunk) -> list[Any]:
-                    if isinstance(item, Chunk):
-                        n, cand, res, _ = _scan(item, job)
-                    else:
-                        n, cand, res = _unpack(item.result())
-                    stats.entities += n
-                    stats.candidates += cand
-                    stats.results += len(res)
-                    return res
+                def take(item: Any) -> list[Any]:
+                    try:
+                        if isinstance(item, _LineError):
+                            raise item
+                        scanned = _unpack(item.result()) if isinstance(item, Future) else item
+                    except _LineError as err:
+                        raise err.error(line) from None
+                    return tally(*scanned)
 
                 try:
-                    for i, chunk in enumerate(counted(chunks)):
-                        if main_scans and i % workers == 0:
-                            pending.append(chunk)
-                        else:
-                            pending.append(pool.submit(_scan_packed, chunk))
-                        while len(pending) >= limit or (
-                            pending and isinstance(pending[0], Future) and pending[0].done()
-                        ):
-                            yield from take(pending.popleft())
-                            prog.update(stats)
+                    try:
+                        for chunk in counted(chunks):
+                            busy = sum(1 for f in pending if isinstance(f, Future) and not f.done())
+                            if main_scans and busy >= 2 * helpers:
+                                try:
+                                    pending.append(_scan(chunk, job))
+                                except _LineError as err:
+                                    pending.append(err)
+                            else:
+                                pending.append(pool.submit(_scan_packed, chunk))
+                            while len(pending) >= limit or (
+                                pending and (not isinstance(pending[0], Future) or pending[0].done())
+                            ):
+                                yield from take(pending.popleft())
+                                prog.update(stats)
+                    except _LineError as err:  # the reader's: the chunks before it come first
+                        pending.append(err)
                     while pending:
                         yield from take(pending.popleft())
                         prog.update(stats)

@@ -220,3 +220,27 @@ def test_line_numbers_stay_exact_across_small_chunks(closed_dump, tmp_path, work
     stats = DumpStats()
     got = list(iter_dump(closed_dump, relations={"P31"}, records=True, chunk_bytes=4096, stats=stats))
     assert stats.entities == 49 and len(got) == stats.results > 0
+
+
+@pytest.mark.parametrize("fault", ["truncated gzip", "unclosed array"])
+def test_stream_errors_name_the_same_line_with_any_number_of_workers(closed_dump, tmp_path, fault):  # noqa: F811
+    import gzip
+
+    from kcdata.sources.dump import DumpError
+
+    if fault == "truncated gzip":
+        data = gzip.compress(closed_dump.read_bytes())
+        bad = tmp_path / "cut.json.gz"
+        bad.write_bytes(data[: len(data) * 2 // 3])
+    else:
+        bad = tmp_path / "open.json"
+        bad.write_bytes(closed_dump.read_bytes().rsplit(b"]", 1)[0])
+    messages = []
+    for workers in (1, 2, 3):
+        with pytest.raises(DumpError) as err:
+            list(iter_dump(bad, relations={"P31"}, records=True, chunk_bytes=8192, workers=workers))
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] == messages[2]
+    assert "line" in messages[0] and "byte" in messages[0]
+    if fault == "unclosed array":
+        assert "line 51)" in messages[0]  # "[", 49 entities, then the empty line after the last
