@@ -136,8 +136,9 @@ class Value:
     """string and monolingualtext values, or the raw JSON of an unknown datavalue type."""
     language: str | None = None
     """language of a monolingualtext value."""
-    latitude: float | None = None
-    longitude: float | None = None
+    latitude: float | int | None = None
+    """As written in the source (an int stays an int: the value's key shows it)."""
+    longitude: float | int | None = None
     globe: str | None = None
 
     def key(self) -> str:

@@ -4,9 +4,9 @@
 :class:`~kcdata.types.Entity` (labels, aliases, sitelink count, revision) and its
 :class:`~kcdata.types.Fact` objects for the asked relations — plus the ids it references, without
 ever building the entity as Python dicts. With ``msgspec`` installed (the ``fast`` extra) the line
-is decoded against typed structs that name only the fields facts read: references, hashes,
-descriptions, unasked claims and unasked languages are skipped inside the C decoder instead of
-becoming Python objects, and unasked statement lists stay raw bytes. Without msgspec (or for any
+is decoded against typed structs built for the asked relations, qualifiers and languages, which
+name only the fields facts read: references, hashes, descriptions, other claims, qualifiers and
+languages are skipped inside the C decoder instead of becoming Python objects. Without msgspec (or for any
 line whose shape the structs do not describe) it falls back to the dict path,
 :func:`kcdata.sources.dump.fast_slim` plus :func:`~kcdata.facts.parse_entity`, so the result is
 always the same; a test checks that on every fixture entity.
@@ -89,7 +89,8 @@ def dict_record(
     entity: dict[str, Any], source: str = "dump", qualifiers: frozenset[str] | None = None
 ) -> EntityRecord | None:
     """The record of a slim entity dict (see :func:`kcdata.sources.dump.slim_entity`)."""
-    facts = tuple(sorted(parse_entity(entity, source, qualifiers=qualifiers), key=lambda f: _pid_order(f.relation)))
+    facts = parse_entity(entity, source, qualifiers=qualifiers)
+    facts = tuple(sorted(facts, key=lambda f: _pid_order(f.relation)))
     if not facts:
         return None
     return EntityRecord(parse_entity_info(entity), facts, fact_references(facts))
@@ -213,6 +214,9 @@ if msgspec is not None:
         order = sorted(relations, key=_pid_order)
         return msgspec.json.Decoder(entity), order
 
+    _MSGPACK_ENCODER = msgspec.msgpack.Encoder()
+    _RECORDS_DECODER = msgspec.msgpack.Decoder(list[EntityRecord])
+    _ENTITIES_DECODER = msgspec.msgpack.Decoder(list[Entity])
     _TERM = msgspec.json.Decoder(_Term)
     _TERM_LIST = msgspec.json.Decoder(list[_Term])
     _ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, ValueError, TypeError)
@@ -421,6 +425,20 @@ def _count_sitelinks(raw: Any) -> int:
     if n == 0 and data.strip() not in (b"{}", b"[]", b""):
         raise TypeError("sitelinks without site keys")  # not the shape expected: dict path
     return n
+
+
+def encode_results(items: list[Any]) -> bytes | None:
+    """Records or entities as one msgpack blob for the trip from a worker (``None``: no msgspec).
+
+    About 2.5x faster to encode and 1.4x faster to decode than pickle for these objects.
+    Interning does not survive the trip: equal values arrive as separate objects.
+    """
+    return _MSGPACK_ENCODER.encode(items) if msgspec is not None else None
+
+
+def decode_results(blob: bytes, records: bool) -> list[Any]:
+    """:func:`encode_results` back: ``EntityRecord`` objects, or ``Entity`` objects."""
+    return (_RECORDS_DECODER if records else _ENTITIES_DECODER).decode(blob)
 
 
 def entity_record(
