@@ -442,7 +442,7 @@ def decode_results(blob: bytes, records: bool) -> list[Any]:
 
 
 def entity_record(
-    line: bytes,
+    line: bytes | memoryview,
     relations: frozenset[str],
     languages: frozenset[str] | None = None,
     source: str = "dump",
@@ -465,7 +465,7 @@ def entity_record(
             pass  # a shape the structs do not describe, or bad JSON: the dict path decides
     from kcdata.sources.dump import fast_slim
 
-    slim = fast_slim(line, relations, languages, references=False)
+    slim = fast_slim(bytes(line), relations, languages, references=False)
     return dict_record(slim, source, qualifiers) if slim is not None else None
 
 

@@ -74,6 +74,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 _ID_RE = re.compile(rb'"id":"([A-Z]\d+)"')
 _CLAIMS_KEY = b'"claims":'
+_BLANKS = frozenset(b" \t\r\n")
+_COMMA = ord(",")
 
 _DATE_RE = re.compile(r"(?<!\d)(20\d{6})(?!\d)")
 
@@ -736,13 +738,21 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
         entities -= 1
     results: list[Any] = []
     candidates = 0
+    view = memoryview(data)
     for ls, le in spans:
-        line = data[ls:le].strip()
-        if line.endswith(b","):
-            line = line[:-1]
-        if not line or line in (b"[", b"]"):
+        # the line without surrounding blanks and its trailing comma, as a view: the msgspec
+        # path decodes it in place; the other paths get a copy
+        a, b = ls, le
+        while a < b and data[a] in _BLANKS:
+            a += 1
+        while b > a and data[b - 1] in _BLANKS:
+            b -= 1
+        if b > a and data[b - 1] == _COMMA:
+            b -= 1
+        if b - a <= 1 and data[a:b] in (b"", b"[", b"]"):
             continue
         candidates += 1
+        line = view[a:b] if job.mode == "records" else data[a:b]
         try:
             if job.mode == "records":
                 record = entity_record(
@@ -767,7 +777,7 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
                 chunk,
                 ls,
                 f"dump line {{line}} (decompressed byte {chunk.offset + ls:,}) cannot be read: "
-                f"{_braces(str(err))}; starts {_braces(repr(line[:80]))}",
+                f"{_braces(str(err))}; starts {_braces(repr(bytes(line[:80])))}",
                 "the file is corrupt or truncated: download it again",
             ) from None
         if entity is None:
