@@ -682,6 +682,14 @@ def attach_passages(
     live: WikipediaSource | None = None
     if not bundled:
         if getattr(config, "source", None) != "api":
+            if rows and getattr(config, "wikipedia", False):
+                # A dump or local files hold no article text, and fetching an article per subject
+                # live would take days at Wikimedia's request rate for a dump-sized build.
+                log.warning(
+                    "no Wikipedia passages for source %r: it holds no article text (the sample and "
+                    "--source api have them); rows keep their template contexts",
+                    getattr(config, "source", None),
+                )
             return rows
         live = WikipediaSource(client_from_config(config))
     by_title = {(a.language, a.title.casefold()): a for a in bundled or ()}

@@ -207,6 +207,17 @@ def test_attach_passages_without_article_text_changes_nothing():
     )
 
 
+def test_dump_build_without_article_text_says_so(caplog):
+    from types import SimpleNamespace
+
+    rows = [_row("United States", "Washington, D.C.", "Boston")]
+    before = [dict(r) for r in rows]
+    config = SimpleNamespace(source="dump", wikipedia=True)
+    with caplog.at_level("WARNING", logger="kcdata.sources.wikipedia"):
+        assert wp.attach_passages(rows, SimpleNamespace(entities=[]), config, None) == before
+    assert "no Wikipedia passages for source 'dump'" in caplog.text
+
+
 def test_offline_miss_through_wikipedia_api_names_the_request(make_client):
     from kcdata.http import OfflineCacheMiss
 
