@@ -8,29 +8,31 @@ from typing import Any
 
 
 def fast_constructor(cls: type) -> Any:
-    """A constructor for the frozen dataclass ``cls`` that skips the per-field frozen ``__setattr__``.
+    """A constructor for the frozen dataclass ``cls`` that skips the frozen ``__setattr__`` check.
 
     Takes the same arguments as ``cls(...)`` and gives an equal instance (same hash, same pickle)
-    about 4x faster, for parsers in hot loops. Built the way :mod:`dataclasses` builds
-    ``__init__``: generated source, compiled once. Fields with a default factory are not
-    supported (pass them).
+    faster, for parsers in hot loops: slots are filled through their descriptors, a ``__dict__``
+    in one assignment. Built the way :mod:`dataclasses` builds ``__init__``: generated source,
+    compiled once. Fields with a default factory are not supported (pass them).
     """
     from dataclasses import MISSING, fields
 
-    params, items, env = [], [], {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    env: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    params, items, body = [], [], []
+    slotted = "__slots__" in cls.__dict__
     for f in fields(cls):
         if f.default is not MISSING:
             env[f"_d_{f.name}"] = f.default
             params.append(f"{f.name}=_d_{f.name}")
         else:
             params.append(f.name)
+        if slotted:
+            env[f"_s_{f.name}"] = cls.__dict__[f.name].__set__
+            body.append(f"    _s_{f.name}(obj, {f.name})\n")
         items.append(f"{f.name!r}: {f.name}")
-    src = (
-        f"def make({', '.join(params)}):\n"
-        f"    obj = _new(_cls)\n"
-        f"    _set(obj, '__dict__', {{{', '.join(items)}}})\n"
-        f"    return obj\n"
-    )
+    if not slotted:
+        body.append(f"    _set(obj, '__dict__', {{{', '.join(items)}}})\n")
+    src = f"def make({', '.join(params)}):\n    obj = _new(_cls)\n{''.join(body)}    return obj\n"
     exec(src, env)  # noqa: S102 - generated from the dataclass's own field names
     make = env["make"]
     make.__qualname__ = f"{cls.__qualname__}.fast"
@@ -49,7 +51,7 @@ PRECISION_CENTURY = 7
 PRECISION_MILLENNIUM = 6
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimeValue:
     """A Wikidata time value, kept at its precision (never an invented day or month)."""
 
@@ -111,7 +113,7 @@ class TimeValue:
         return dt.date(start, 1, 1), dt.date(end, 12, 31)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """A quantity with its unit, as decimal strings to keep Wikidata's exact digits."""
 
@@ -123,7 +125,7 @@ class Quantity:
     upper: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """One snak value of any datavalue type, or a ``somevalue`` / ``novalue`` marker."""
 
@@ -161,7 +163,7 @@ class Value:
         return self.type not in ("somevalue", "novalue")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One Wikidata statement (claim) of a fact, with rank and qualifiers."""
 
@@ -200,7 +202,7 @@ class Statement:
         return any(v.type == "somevalue" for v in self.qualifiers.get("P582", ()))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """Labels and aliases of an entity, per language, plus what popularity and provenance need."""
 
@@ -213,7 +215,7 @@ class Entity:
     modified: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One statement group: (subject, relation) with all its statements."""
 

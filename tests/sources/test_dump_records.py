@@ -141,14 +141,17 @@ def test_interning_is_bounded(monkeypatch):
         (Quantity, {"amount": "12", "unit": "Q11573"}),
         (Statement, {"id": "Q1$x", "rank": "normal", "value": Value(type="novalue"), "qualifiers": {}}),
         (Fact, {"subject": "Q1", "relation": "P6", "statements": ()}),
+        (Entity, {"id": "Q1", "labels": {"en": "x"}, "aliases": {}, "sitelinks": 3}),
     ],
 )
 def test_fast_constructor_makes_equal_frozen_instances(cls, kwargs):
     a, b = cls(**kwargs), fast_constructor(cls)(**kwargs)
-    assert a == b and vars(a) == vars(b) and list(vars(a)) == list(vars(b))
+    fields = [f.name for f in dataclasses.fields(cls)]
+    assert a == b and [getattr(a, f) for f in fields] == [getattr(b, f) for f in fields]
+    assert repr(a) == repr(b)
     assert pickle.loads(pickle.dumps(b)) == a
     assert dataclasses.replace(b) == a
-    if cls is not Statement:  # a dict field makes Statement unhashable
+    if cls not in (Statement, Entity):  # a dict field makes them unhashable
         assert hash(a) == hash(b)
     with pytest.raises(dataclasses.FrozenInstanceError):
         b.__setattr__(next(iter(kwargs)), None)
@@ -265,3 +268,15 @@ def test_records_survive_the_trip_from_a_worker_unchanged():
     assert again == rec and type(again.facts[0].statements[0].value.latitude) is int
     entities = [fast.terms_entity(ln, frozenset({"en", "de"})) for ln in all_fixture_lines()[:40]]
     assert fast.decode_results(fast.encode_results(entities), False) == entities
+
+
+def test_fast_constructor_fills_a_dict_class_too():
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+        b: str = "x"
+
+    p = fast_constructor(Plain)(1)
+    assert p == Plain(1) and vars(p) == {"a": 1, "b": "x"}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.a = 2
