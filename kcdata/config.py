@@ -79,12 +79,19 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> BuildConfig
     data: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
+        if p.is_dir():
+            raise ConfigError(f"{p} is a folder, not a build config", "pass a YAML build config or omit it")
         if not p.is_file():
             raise ConfigError(f"config file {p} not found", "pass a YAML build config or omit it")
         try:
             loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
         except yaml.YAMLError as e:
             raise ConfigError(f"{p}: invalid YAML ({e})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"{p}: not a YAML build config (not UTF-8 text)",
+                "a dump or entity files go to --source-path (or after --source dump/files)",
+            ) from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):

@@ -11,7 +11,7 @@ from kcdata.cli.options import as_of_option, languages_option
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("config_file", metavar="[CONFIG]", required=False, type=click.Path(dir_okay=False))
+@click.argument("config_file", metavar="[CONFIG | SOURCE_PATH]", required=False, type=click.Path())
 @click.option("--out", "out_dir", default="kcdata-out", show_default=True, type=click.Path(file_okay=False),
               help="Output folder (replaced atomically if it holds an earlier build).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Counterfactual seed (default 0).")
@@ -32,7 +32,8 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
     """Build a knowledge-conflict dataset into OUT.
 
     With no CONFIG it builds the real Wikidata sample embedded in kcdata, offline. Flags override
-    the CONFIG file. Writes parquet per config (static, temporal, disputable), a dataset card
+    the CONFIG file. With --source dump or files and no --source-path, an argument that is not a
+    YAML file is the dump or entity folder. Writes parquet per config (static, temporal, disputable), a dataset card
     README.md, manifest.json and rejects.jsonl; prints a summary table on stderr.
 
     \b
@@ -40,10 +41,14 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
       kcdata build --out out/sample
       kcdata build --out out/de --langs de,fr --seed 3 --as-of 2020-01-01
       kcdata build my-config.yaml --out out/mine
+      kcdata build --source dump latest-all.json.gz --workers 4 --out out/dump
     """
     from kcdata.config import load_config
     from kcdata.pipeline import run_build
 
+    if (source in ("dump", "files") and source_path is None and config_file is not None
+            and Path(config_file).suffix.lower() not in (".yaml", ".yml")):
+        config_file, source_path = None, config_file
     rel: list[str] = []
     for r in relations:
         rel.extend(x.strip() for x in r.split(",") if x.strip())

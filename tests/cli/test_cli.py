@@ -145,3 +145,48 @@ def test_publish_commands_reject_a_broken_manifest(command, tmp_path):
     assert res.exit_code == 1, res.output
     assert "manifest.json is not valid JSON" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "releases").exists()
+
+
+def _dump_of_first50(tmp_path):
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+    first50 = fixtures / "wikidata_dump_sample" / "wikibase-dump-filter_latest-all_first50.json"
+    lines = [ln.strip().rstrip(b",") for ln in first50.read_bytes().splitlines()]
+    lines = [ln for ln in lines if ln and ln not in (b"[", b"]")]
+    import gzip
+
+    path = tmp_path / "wikidata-20250101-all.json.gz"
+    path.write_bytes(gzip.compress(b"[\n" + b",\n".join(lines) + b"\n]\n"))
+    return path
+
+
+def test_build_source_dump_takes_the_path_as_argument(tmp_path):
+    """`kcdata build --source dump PATH`, as the issue spells it, is the same as --source-path."""
+    path = _dump_of_first50(tmp_path)
+    args = ["--source", "dump", "--langs", "en", "--as-of", "2025-01-01",
+            "--no-wikipedia"]
+    a = run("build", *args, str(path), "--out", str(tmp_path / "a"))
+    b = run("build", *args, "--source-path", str(path), "--out", str(tmp_path / "b"))
+    assert a.exit_code == 0 and b.exit_code == 0, a.output + b.output
+    rows = int(a.output.split("wrote ")[1].split()[0])
+    assert rows > 0 and f"wrote {rows} rows" in b.output
+    ma = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
+    assert ma["sources"][0]["kind"] == "dump" and ma["sources"][0]["path"] == str(path)
+
+
+def test_build_with_a_dump_as_config_or_a_bad_dump_says_so(tmp_path):
+    path = _dump_of_first50(tmp_path)
+    res = run("build", str(path), "--out", str(tmp_path / "x"))  # forgot --source dump
+    assert res.exit_code == 1 and "not a YAML build config" in res.output and "--source-path" in res.output
+    res = run("build", str(tmp_path), "--out", str(tmp_path / "x"))
+    assert res.exit_code == 1 and "is a folder, not a build config" in res.output
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    res = run("build", "--source", "dump", str(cut), "--relations", "P36", "--no-wikipedia",
+              "--as-of", "2025-01-01", "--out", str(tmp_path / "y"))
+    assert res.exit_code == 1 and "truncated" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "y").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".y")]  # no temp left behind
+    res = run("build", "--source", "dump", str(tmp_path / "nope.json.gz"), "--out", str(tmp_path / "z"))
+    assert res.exit_code == 1 and "not found" in res.output
