@@ -912,8 +912,16 @@ def iter_dump(
         def counted(chunks_: Iterator[Chunk]) -> Iterator[Chunk]:
             for c in chunks_:
                 stats.bytes_in += len(c.data)
-                if c.offset == 0 and c.data[:64].lstrip()[:1] == b"[":
-                    state["open"] = True
+                if c.offset == 0:
+                    first = c.data[:64].lstrip()[:1]
+                    if first not in (b"[", b"{"):
+                        raise DumpError(
+                            f"{Path(path).name} is not a Wikidata JSON dump: "
+                            + (f"it starts with {c.data[:40]!r}" if first else "it is empty"),
+                            "pass latest-all.json[.gz|.bz2] (one JSON array, one entity per line) "
+                            "or JSON Lines of entities",
+                        )
+                    state["open"] = first == b"["
                 tail = c.data[-64:].rstrip() or c.data.rstrip()  # rarely copies the chunk
                 if tail:
                     state["closed"] = tail.endswith(b"]")

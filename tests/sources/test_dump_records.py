@@ -280,3 +280,13 @@ def test_fast_constructor_fills_a_dict_class_too():
     assert p == Plain(1) and vars(p) == {"a": 1, "b": "x"}
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.a = 2
+
+
+@pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"", b"  \n"])
+def test_a_file_that_is_no_dump_is_refused(tmp_path, content):
+    from kcdata.sources.dump import DumpError
+
+    bad = tmp_path / "passwd"
+    bad.write_bytes(content)
+    with pytest.raises(DumpError, match="is not a Wikidata JSON dump"):
+        list(iter_records(bad, ["P31"], ["en"]))
