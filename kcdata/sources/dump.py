@@ -187,18 +187,17 @@ class Chunk:
     offset: int
     """Decompressed byte offset of ``data[0]``."""
     line: int
-    """1-based line number of the first line (``0``: not counted yet, see :func:`iter_chunks`)."""
+    """1-based line number of the first line, ``0`` where not known yet: lines are counted by
+    whoever scans a chunk, and only the one process that sees every chunk in order can number
+    them (see :func:`iter_dump`)."""
     last: bool
     """Whether this is the end of the stream."""
-    newlines: int = -1
-    """``data.count(b"\\n")`` when the reader counted it already (``-1``: not counted)."""
 
 
 def iter_chunks(
     stream: BinaryIO,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     raw: Any = None,
-    count_lines: bool = True,
 ) -> Iterator[Chunk]:
     """Cut a decompressed stream into chunks of whole lines.
 
@@ -206,18 +205,15 @@ def iter_chunks(
         stream: Decompressed byte stream.
         chunk_bytes: Target chunk size.
         raw: Raw (compressed) file, for the compressed position in error messages.
-        count_lines: Number the chunks' lines here (a pass over every byte). ``False``: the
-            chunks come with ``line`` 0, the scanner counts (skipping the lines it parses) and
-            errors are raised as ``_LineError`` counting from the start of the next chunk.
 
     Yields:
-        Chunks in order.
+        Chunks in order, with ``line`` 0 (not counted here: that would be a pass over every byte).
 
     Raises:
-        DumpError: Decompression failed (corrupt or truncated file).
+        _LineError: Decompression failed (corrupt or truncated file); its line number counts
+            from the start of the next chunk.
     """
     offset = 0
-    line = 1
     rest = b""
     while True:
         try:
@@ -225,20 +221,14 @@ def iter_chunks(
         except (EOFError, OSError, zlib.error, ValueError) as err:
             pos = raw.tell() if raw is not None else -1
             where = f" near compressed byte {pos:,}" if pos and pos > 0 else ""
-            failure = _LineError(
+            raise _LineError(
                 f"dump is corrupt or truncated: decompression failed after decompressed byte "
-                f"{offset + len(rest):,} (line {{line}}){where}: {err}",
+                f"{offset + len(rest):,} (line {{line}}){where}: {_braces(str(err))}",
                 "download the file again (compare its sha1 with the one on dumps.wikimedia.org)",
                 rest.count(b"\n"),
-            )
-            if count_lines:
-                raise failure.error(line) from err
-            raise failure from err
+            ) from err
         if not block:
-            if count_lines:
-                yield Chunk(rest, offset, line, True, rest.count(b"\n"))
-            else:
-                yield Chunk(rest, offset, 0, True)
+            yield Chunk(rest, offset, 0, True)
             return
         cut = block.rfind(b"\n")
         if cut == -1:
@@ -250,12 +240,7 @@ def iter_chunks(
         else:
             data = b"".join((rest, memoryview(block)[: cut + 1]))
         rest = block[cut + 1 :]
-        if count_lines:
-            newlines = data.count(b"\n")
-            yield Chunk(data, offset, line, False, newlines)
-            line += newlines
-        else:
-            yield Chunk(data, offset, 0, False)
+        yield Chunk(data, offset, 0, False)
         offset += len(data)
 
 
@@ -728,7 +713,7 @@ def _scan_chunk(chunk: Chunk, job: _Job | None = None) -> tuple[int, int, list[A
                         starts[pos] = end
                 pos = end + 1
         spans = sorted(starts.items())
-    newlines = chunk.newlines if chunk.newlines >= 0 else _newlines(data, spans)
+    newlines = _newlines(data, spans)
     entities = newlines + (0 if data.endswith(b"\n") or not data else 1)
     # bracket lines of the array are not entities
     if chunk.offset == 0 and data[:1] == b"[":
@@ -906,7 +891,7 @@ def iter_dump(
         # parses), not by the reader; `line` is the first line of the next chunk to be taken,
         # and errors raised as _LineError get their absolute line number here, in order.
         line = 1
-        chunks = iter_chunks(stream, chunk_bytes, raw, count_lines=False)
+        chunks = iter_chunks(stream, chunk_bytes, raw)
         state = {"open": False, "closed": False}
 
         def counted(chunks_: Iterator[Chunk]) -> Iterator[Chunk]:
