@@ -28,7 +28,6 @@ import json
 import logging
 import os
 import random
-import tempfile
 import threading
 import time
 import urllib.error
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kcdata.errors import ConfigError, SourceError
+from kcdata.fileio import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -570,28 +570,8 @@ class HttpClient:
             "retrieved": resp.retrieved,
             "length": len(resp.body),
         }
-        atomic_write_bytes(self._path(key), json.dumps(meta, ensure_ascii=False).encode() + b"\n" + resp.body)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
-
-    Readers see either the old file or the complete new one, never a partial write.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        # private (0600), like any cache of responses
+        write_atomic(self._path(key), json.dumps(meta, ensure_ascii=False).encode() + b"\n" + resp.body, mode=None)
 
 
 def _retry_after(value: str | None, now: datetime) -> float | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import logging
 import shutil
@@ -26,7 +25,8 @@ from kcdata.config import BuildConfig
 from kcdata.counterfactual import Pool, choose
 from kcdata.errors import ConfigError, SkipItem
 from kcdata.facts import parse_entity
-from kcdata.publish.parquet import atomic_write_text, environment, write_rows
+from kcdata.fileio import sha256_file, write_atomic_text
+from kcdata.publish.parquet import environment, write_rows
 from kcdata.render import load_relations, resolve_relations
 from kcdata.render.rows import build_row
 from kcdata.sources.snapshot import Snapshot
@@ -156,14 +156,6 @@ def _labelled_first(cls, snapshot: Snapshot, languages: list[str]):
     return dataclasses.replace(cls, current=tuple(sorted(cls.current, key=cov)))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def count_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows per kind × language × relation, sorted."""
     c = Counter((r["kind"], r["language"], r["relation"]) for r in rows)
@@ -228,10 +220,10 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
         for c in CONFIGS:
             rel = DATA_FILE.format(config=c)
             write_rows(by_config[c], tmp / rel)
-        atomic_write_text(tmp / "rejects.jsonl", rejects.jsonl())
+        write_atomic_text(tmp / "rejects.jsonl", rejects.jsonl())
         for p in sorted(tmp.rglob("*")):
             if p.is_file():
-                files[str(p.relative_to(tmp))] = _sha256(p)
+                files[str(p.relative_to(tmp))] = sha256_file(p)
         manifest = {
             "name": config.name,
             "tool_version": __version__,
@@ -273,10 +265,10 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "parquet_bytes": {c: (tmp / DATA_FILE.format(config=c)).stat().st_size for c in CONFIGS},
         }
         manifest["files"] = dict(files)
-        atomic_write_text(tmp / "README.md", render_card(manifest, stats))
-        files["README.md"] = _sha256(tmp / "README.md")
+        write_atomic_text(tmp / "README.md", render_card(manifest, stats))
+        files["README.md"] = sha256_file(tmp / "README.md")
         manifest["files"] = dict(sorted(files.items()))
-        atomic_write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+        write_atomic_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
             out_dir.rename(old / "x")

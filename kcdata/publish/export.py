@@ -141,7 +141,7 @@ def export_lm_eval(
     Raises:
         ExportError: no repo id is known, or the folder has no configs.
     """
-    from kcdata.publish.release import write_atomic
+    from kcdata.fileio import write_atomic
 
     dataset_dir = Path(dataset_dir)
     manifest = read_manifest(dataset_dir, ExportError)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from kcdata.errors import KcdataError
+from kcdata.fileio import sha256_file, write_atomic
 from kcdata.publish.card import config_globs, validate_card
 from kcdata.publish.manifest import read_manifest
 
@@ -115,14 +116,6 @@ class PushResult:
     """The release record updated with the Hub commit, if one existed."""
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def plan_push(
     dataset_dir: Path,
     repo_id: str,
@@ -186,7 +179,7 @@ def plan_push(
             raise PublishError(
                 f"{rel} is listed in the manifest but missing", "rebuild the dataset with `kcdata build`"
             )
-        if _sha256(path) != digest:
+        if sha256_file(path) != digest:
             raise PublishError(
                 f"{rel} changed since the build (sha256 differs from the manifest)",
                 "do not edit built files; rebuild with `kcdata build`",
@@ -202,7 +195,7 @@ def plan_push(
             path_in_repo=name,
             local_path=dataset_dir / name,
             size=(dataset_dir / name).stat().st_size,
-            sha256=_sha256(dataset_dir / name),
+            sha256=sha256_file(dataset_dir / name),
             lfs=name.endswith(LFS_SUFFIXES),
         )
         for name in names
@@ -422,7 +415,6 @@ def push_to_hub(
 
 
 def _record_in_folder(dataset_dir: Path, hub_info: dict[str, Any]) -> None:
-    from kcdata.publish.release import write_atomic
 
     manifest = read_manifest(dataset_dir, PublishError)
     manifest["hub"] = dict(hub_info)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from kcdata.fileio import atomic_path
 
 _STR = pa.string()
 _STRS = pa.list_(pa.string())
@@ -52,37 +52,15 @@ def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
 
     The bytes depend only on the rows: fixed schema, no timestamps, one row group.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pylist(rows, schema=ROW_SCHEMA)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=max(1, len(rows)),
                        write_statistics=True, use_dictionary=True)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a dataset is meant to be read by others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """Read rows back as dicts."""
     return pq.read_table(path).to_pylist()
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a text file atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def environment() -> dict[str, str]:

@@ -14,7 +14,6 @@ record.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from kcdata.errors import KcdataError
+from kcdata.fileio import sha256_file, write_atomic
 from kcdata.publish.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
@@ -38,23 +38,6 @@ _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 class ReleaseError(KcdataError):
     """A release could not be written or rebuilt (exit code 1)."""
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes the file private; a dataset file is meant to be read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
@@ -199,14 +182,6 @@ class RebuildReport:
         return not (self.mismatched or self.missing or self.extra)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = True) -> RebuildReport:
     """Rebuild a release from its recorded config and compare every file's sha256.
 
@@ -249,7 +224,7 @@ def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = T
         if not path.is_file():
             missing.append(rel)
             continue
-        actual = _sha256(path)
+        actual = sha256_file(path)
         (matched.append(rel) if actual == digest else mismatched.__setitem__(rel, (digest, actual)))
     extra = tuple(sorted(set(produced) - set(expected)))
     return RebuildReport(release_dir, out_dir, tuple(matched), mismatched, tuple(missing), extra)

@@ -46,6 +46,7 @@ from typing import Any, BinaryIO
 from kcdata.errors import ConfigError, InputError
 from kcdata.facts.fast import BACKEND as RECORD_BACKEND
 from kcdata.facts.fast import EntityRecord, decode_results, encode_results, entity_record, terms_entity
+from kcdata.fileio import atomic_path
 from kcdata.types import Entity
 
 log = logging.getLogger(__name__)
@@ -1122,18 +1123,10 @@ def write_jsonl_atomic(items: Iterable[Any], out: str | os.PathLike[str]) -> int
     Returns:
         Number of lines written.
     """
-    out_p = Path(out)
-    out_p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_p.with_name(f".{out_p.name}.{os.getpid()}.tmp")
     n = 0
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for item in items:
-                fh.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
-                fh.write("\n")
-                n += 1
-        os.replace(tmp, out_p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(out) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        for item in items:
+            fh.write(json.dumps(item, ensure_ascii=False, sort_keys=True))
+            fh.write("\n")
+            n += 1
     return n

@@ -158,7 +158,7 @@ def validate_path(path: Path) -> tuple[int, list[Problem]]:
 
 
 def _check_manifest(folder: Path) -> list[Problem]:
-    import hashlib
+    from kcdata.fileio import sha256_file
 
     mpath = folder / "manifest.json"
     if not mpath.is_file():
@@ -172,6 +172,6 @@ def _check_manifest(folder: Path) -> list[Problem]:
         f = folder / rel
         if not f.is_file():
             found.append(Problem("manifest.json", f"$.files.{rel}", "file listed but missing"))
-        elif hashlib.sha256(f.read_bytes()).hexdigest() != digest:
+        elif sha256_file(f) != digest:
             found.append(Problem("manifest.json", f"$.files.{rel}", "sha256 does not match the file"))
     return found

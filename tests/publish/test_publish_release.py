@@ -158,3 +158,24 @@ def test_build_push_load_release_end_to_end(tmp_path: Path) -> None:
         assert sum(len(v) for v in rows.values()) > 0
         assert_no_token(push.stdout, push.stderr)
         assert_no_token_in_files(out, releases)
+
+
+def test_atomic_writes_leave_nothing_on_failure_and_keep_modes(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from kcdata.fileio import atomic_path, sha256_file
+
+    target = tmp_path / "sub" / "file.bin"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("interrupted")
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    write_atomic(target, b"data")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o644
+    private = tmp_path / "cache.bin"
+    write_atomic(private, b"x", mode=None)
+    assert stat.S_IMODE(os.stat(private).st_mode) == 0o600
+    import hashlib
+
+    assert sha256_file(target) == hashlib.sha256(b"data").hexdigest()
