@@ -57,8 +57,8 @@ _TUPLES = ("languages", "relations", "subjects")
 
 def from_dict(data: dict[str, Any], where: str = "config") -> BuildConfig:
     """Validate a dict against schemas/build_config.schema.json and make a BuildConfig."""
-    from kcdata.classify import parse_date
-    from kcdata.validate import check_document
+    from kcdata.dates import parse_date
+    from kcdata.schemas import check_document
 
     if data.get("as_of") is not None:
         parse_date(str(data["as_of"]))  # a clear "bad date ... use YYYY-MM-DD" before the schema

@@ -20,14 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from kcdata import __version__
-from kcdata.classify import classify, load_rules, parse_date
+from kcdata.classify import classify, load_rules
 from kcdata.config import BuildConfig
 from kcdata.counterfactual import Pool, choose
+from kcdata.dates import parse_date
 from kcdata.errors import ConfigError, SkipItem
 from kcdata.facts import parse_entity
 from kcdata.fileio import sha256_file, write_atomic_text
 from kcdata.publish.parquet import environment, write_rows
-from kcdata.render import load_relations, resolve_relations
+from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.rows import build_row
 from kcdata.sources.snapshot import Snapshot
 from kcdata.types import Fact

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kcdata.facts import read_entities  # noqa: E402
-from kcdata.render import load_relations  # noqa: E402
+from kcdata.relations import load_relations  # noqa: E402
 
 LANGUAGES = ["mul", "en", "de", "fr", "ru", "es", "it", "ja", "zh", "ar", "pt", "nl", "pl"]
 EXTRA_RELATIONS = {"P31", "P279"}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import yaml
 
 from kcdata.errors import ConfigError, SkipItem
-from kcdata.render import RelationSpec
+from kcdata.relations import RelationSpec
 from kcdata.resources import templates_dir
 from kcdata.types import Classification, Fact, Statement, TimeValue
 
@@ -60,14 +60,6 @@ def load_rules(name: str = RULES) -> RuleConfig:
         marker_qualifiers=tuple(data["marker_qualifiers"]),
         dispute_markers=dict(data["dispute_markers"]),
     )
-
-
-def parse_date(text: str) -> dt.date:
-    """Parse YYYY-MM-DD, raising ConfigError with the expected form."""
-    try:
-        return dt.date.fromisoformat(text)
-    except (ValueError, TypeError):
-        raise ConfigError(f"bad date {text!r}", "use YYYY-MM-DD, e.g. 2024-01-31") from None
 
 
 def _start(t: TimeValue | None) -> dt.date | None:

@@ -34,11 +34,11 @@ def classify(files, as_of, relations, lang, label_table, all_relations) -> None:
     import datetime as dt
 
     from kcdata.classify import classify as judge
-    from kcdata.classify import parse_date
-    from kcdata.counterfactual import LabelStore
+    from kcdata.dates import parse_date
     from kcdata.errors import SkipItem
     from kcdata.facts import parse_entity, parse_entity_info, read_entities
-    from kcdata.render import RelationSpec, load_relations, resolve_relations
+    from kcdata.labels import LabelStore
+    from kcdata.relations import RelationSpec, load_relations, resolve_relations
     from kcdata.render.rows import value_forms
 
     day = parse_date(as_of) if as_of else dt.date.today()

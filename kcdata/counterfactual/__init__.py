@@ -19,90 +19,24 @@ from __future__ import annotations
 
 import math
 import random
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from kcdata.errors import SkipItem
-from kcdata.render import RelationSpec
-from kcdata.types import Classification, Counterfactual, Entity, Fact, TimeValue, Value
+from kcdata.labels import LabelStore
+from kcdata.normalise import collision_key_v1
+from kcdata.relations import RelationSpec
+from kcdata.types import Classification, Counterfactual, Fact, TimeValue, Value
 
 STRATEGIES = ("substitute_v1", "outdated_v1", "rival_v1", "number_v1", "date_shift_v1")
 POPULARITY_NEIGHBOURS = 8
-MUL = "mul"  # Wikidata's "multiple languages" label, valid in every language without its own
 MIN_NUMBER_GAP = 0.02
 
 
 def rng_for(seed: int, fact_id: str) -> random.Random:
     """The per-fact generator: ``Random(f"{seed}:{fact_id}")`` (str seeds hash with SHA-512)."""
     return random.Random(f"{seed}:{fact_id}")
-
-
-def normalise(text: str) -> str:
-    """Casefolded NFKC text without surrounding punctuation, for alias collisions."""
-    return unicodedata.normalize("NFKC", text).casefold().strip(" .,;:!?\"'«»()")
-
-
-@dataclass
-class LabelStore:
-    """Labels, aliases and popularity of entities, from entity files and label tables."""
-
-    entities: dict[str, Entity] = field(default_factory=dict)
-
-    def add(self, entity: Entity) -> None:
-        """Add or merge an entity; existing labels win (entity files before label tables)."""
-        cur = self.entities.get(entity.id)
-        if cur is None:
-            self.entities[entity.id] = entity
-            return
-        labels = {**entity.labels, **cur.labels}
-        aliases = {**entity.aliases, **cur.aliases}
-        self.entities[entity.id] = Entity(
-            id=cur.id, labels=labels, aliases=aliases,
-            sitelinks=cur.sitelinks if cur.sitelinks is not None else entity.sitelinks,
-            lastrevid=cur.lastrevid or entity.lastrevid, modified=cur.modified or entity.modified,
-        )
-
-    def add_label(self, qid: str, lang: str, label: str) -> None:
-        """Add one label from a label table (never overrides an entity file's label)."""
-        cur = self.entities.get(qid)
-        if cur is None:
-            self.entities[qid] = Entity(id=qid, labels={lang: label})
-        elif lang not in cur.labels:
-            cur.labels[lang] = label
-
-    def label(self, qid: str | None, lang: str) -> str | None:
-        """The label of ``qid`` in ``lang``, or None.
-
-        Never a fallback to another language, except Wikidata's own ``mul`` label, which by
-        Wikidata's definition is the label in every language that has none of its own.
-        """
-        e = self.entities.get(qid or "")
-        if not e:
-            return None
-        return e.labels.get(lang) or e.labels.get(MUL)
-
-    def aliases(self, qid: str | None, lang: str) -> tuple[str, ...]:
-        """Aliases of ``qid`` in ``lang`` (the label not included), plus ``mul`` aliases."""
-        e = self.entities.get(qid or "")
-        if not e:
-            return ()
-        return e.aliases.get(lang, ()) + tuple(a for a in e.aliases.get(MUL, ()) if a not in e.aliases.get(lang, ()))
-
-    def forms(self, qid: str | None, lang: str) -> list[str]:
-        """Label then aliases, deduplicated."""
-        out: list[str] = []
-        for f in ((self.label(qid, lang) or ""), *self.aliases(qid, lang)):
-            if f and f not in out:
-                out.append(f)
-        return out
-
-    def sitelinks(self, qid: str | None) -> int | None:
-        """Sitelink count, a popularity proxy, when known."""
-        e = self.entities.get(qid or "")
-        return e.sitelinks if e else None
 
 
 class Pool:
@@ -196,15 +130,15 @@ def choose(
 def _substitute(fact, original, spec, pool, store, languages, rng, true_keys) -> Counterfactual:
     banned_forms = set()
     for lang in languages:
-        banned_forms |= {normalise(f) for f in store.forms(original.item, lang)}
+        banned_forms |= {collision_key_v1(f) for f in store.forms(original.item, lang)}
     for s in fact.statements:
         for lang in languages:
-            banned_forms |= {normalise(f) for f in store.forms(s.value.item, lang)}
+            banned_forms |= {collision_key_v1(f) for f in store.forms(s.value.item, lang)}
     cands = []
     for qid in pool.candidates(spec.object_class):
         if f"item:{qid}" in true_keys or qid == fact.subject:
             continue
-        forms = {normalise(f) for lang in languages for f in store.forms(qid, lang)}
+        forms = {collision_key_v1(f) for lang in languages for f in store.forms(qid, lang)}
         if not forms or forms & banned_forms:
             continue
         cands.append(qid)

@@ -1,136 +1,21 @@
-"""How a fact reads: relation templates per language, Jinja with StrictUndefined, dates and numbers.
+"""How a fact reads: Jinja with StrictUndefined, and dates and numbers in each language.
 
-Templates are versioned data under ``templates/relations/<PID>-<slug>/``: ``relation.yaml`` describes
-the relation, ``<lang>.yaml`` holds question paraphrases and evidence (context) templates.
+The templates themselves are versioned data loaded by :mod:`kcdata.relations`
+(``templates/relations/<PID>-<slug>/``); :mod:`kcdata.render.rows` turns a fact into a row with
+them.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import jinja2
 import jinja2.sandbox
-import yaml
 
 from kcdata.errors import ConfigError
-from kcdata.resources import templates_dir
 from kcdata.types import PRECISION_CENTURY, PRECISION_DAY, PRECISION_DECADE, PRECISION_MONTH, TimeValue
-
-
-@dataclass(frozen=True)
-class LanguageTemplates:
-    """The templates of one relation in one language."""
-
-    language: str
-    version: int
-    questions: tuple[str, ...]
-    contexts: tuple[str, ...]
-    dated_contexts: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RelationSpec:
-    """A relation's description and its per-language templates."""
-
-    id: str
-    """Property id, e.g. P6."""
-    slug: str
-    """Folder name, e.g. P6-head-of-government."""
-    label: str
-    version: int
-    cardinality: str
-    """single or multi: how many values can be true at one time."""
-    changes_over_time: bool
-    """Whether the value changes by nature (a weak temporal signal when no qualifier says so)."""
-    object_type: str
-    """item, quantity or time."""
-    object_class: str
-    """Substitution pool key: counterfactual items come from objects of the same class."""
-    languages: dict[str, LanguageTemplates]
-
-    def template_version(self, language: str) -> str:
-        """``P6@1/en@1``: the relation and language template versions used for a row."""
-        lt = self.languages[language]
-        return f"{self.id}@{self.version}/{language}@{lt.version}"
-
-
-def _load_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML ({e})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
-
-
-def load_relation(folder: Path) -> RelationSpec:
-    """Load one relation folder, validating its files against the JSON Schemas."""
-    from kcdata.validate import check_document
-
-    rel = _load_yaml(folder / "relation.yaml")
-    check_document(rel, "relation", str(folder / "relation.yaml"))
-    langs: dict[str, LanguageTemplates] = {}
-    for f in sorted(folder.glob("*.yaml")):
-        if f.name == "relation.yaml":
-            continue
-        data = _load_yaml(f)
-        check_document(data, "template", str(f))
-        lang = data["language"]
-        if lang != f.stem:
-            raise ConfigError(f"{f}: language {lang!r} does not match the file name")
-        langs[lang] = LanguageTemplates(
-            language=lang,
-            version=int(data["version"]),
-            questions=tuple(data["questions"]),
-            contexts=tuple(data["contexts"]),
-            dated_contexts=tuple(data.get("dated_contexts") or ()),
-        )
-    return RelationSpec(
-        id=rel["id"],
-        slug=folder.name,
-        label=rel["label"],
-        version=int(rel["version"]),
-        cardinality=rel["cardinality"],
-        changes_over_time=bool(rel["changes_over_time"]),
-        object_type=rel["object_type"],
-        object_class=rel["object_class"],
-        languages=langs,
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def load_relations(root: Path | None = None) -> dict[str, RelationSpec]:
-    """All relations under ``root`` (default: the shipped ``templates/relations``), by property id."""
-    root = root or templates_dir() / "relations"
-    out: dict[str, RelationSpec] = {}
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        spec = load_relation(folder)
-        if spec.id in out:
-            raise ConfigError(f"{folder}: relation {spec.id} is defined twice")
-        out[spec.id] = spec
-    return out
-
-
-def resolve_relations(names: list[str] | None, available: dict[str, RelationSpec]) -> list[str]:
-    """Check requested relation ids, with a "did you mean" for unknown ones."""
-    if not names:
-        return sorted(available, key=lambda p: int(p[1:]))
-    out = []
-    for name in names:
-        pid = name.split("-", 1)[0].upper()
-        if pid not in available:
-            close = difflib.get_close_matches(name, list(available) + [s.slug for s in available.values()])
-            hint = f"did you mean {', '.join(close)}?" if close else "see templates/relations/"
-            raise ConfigError(f"unknown relation {name!r}", hint)
-        out.append(pid)
-    return out
-
 
 # ---------------------------------------------------------------- Jinja
 

@@ -6,9 +6,10 @@ import hashlib
 from typing import Any
 
 from kcdata import __version__
-from kcdata.counterfactual import LabelStore
 from kcdata.errors import SkipItem
-from kcdata.render import RelationSpec, format_date, format_number, number_forms, render
+from kcdata.labels import LabelStore
+from kcdata.relations import RelationSpec
+from kcdata.render import format_date, format_number, number_forms, render
 from kcdata.types import Classification, Counterfactual, Fact, Statement, Value
 
 

@@ -19,12 +19,12 @@ Conventions shared by every function here:
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 import numpy as np
+
+from kcdata.normalise import ARTICLES, normalize_answer
 
 __all__ = [
     "ARTICLES",
@@ -45,47 +45,7 @@ __all__ = [
     "susceptibility",
 ]
 
-#: Articles removed by :func:`normalize_answer`, per language (SQuAD removes English ones).
-ARTICLES: dict[str, frozenset[str]] = {
-    "en": frozenset({"a", "an", "the"}),
-    "de": frozenset(
-        {"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines"}
-    ),
-    "fr": frozenset({"le", "la", "les", "un", "une", "des", "du"}),
-    "es": frozenset({"el", "la", "los", "las", "un", "una", "unos", "unas"}),
-    "it": frozenset({"il", "lo", "la", "i", "gli", "le", "un", "uno", "una"}),
-    "ru": frozenset(),
-}
-
-# French/Italian elided articles ("l'Italie", "l’Aquila") are glued to the next word.
-_ELISION = re.compile(r"(?:(?<=\s)|^)(?:l|d|qu)['’]", re.IGNORECASE)
-
 Match = Literal["original", "counter", "both", "other"]
-
-
-def normalize_answer(text: str, language: str | None = "en") -> str:
-    """Normalise an answer string for matching.
-
-    Steps, in order: Unicode NFKC; case folding; elided French/Italian articles (``l'``, ``d'``)
-    dropped for ``fr``/``it``; every punctuation character (Unicode category ``P*``) replaced by a
-    space; the language's articles (:data:`ARTICLES`, English when the language is unknown)
-    removed as whole words; whitespace collapsed. Extends the SQuAD v1.1 evaluation script
-    (Rajpurkar et al. 2016), which lower-cases, strips punctuation and English articles.
-
-    Args:
-        text: Any string, possibly empty.
-        language: Row language code; picks the article list.
-
-    Returns:
-        The normalised string, ``""`` for empty or punctuation-only input.
-    """
-    lang = (language or "en").split("-")[0].lower()
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    if lang in {"fr", "it"}:
-        text = _ELISION.sub(" ", text)
-    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
-    articles = ARTICLES.get(lang, ARTICLES["en"])
-    return " ".join(tok for tok in text.split() if tok not in articles)
 
 
 def _normalized_answers(answers: Iterable[str], language: str | None) -> list[str]:

@@ -15,10 +15,10 @@ from typing import Any
 
 from kcdata.classify import load_rules
 from kcdata.config import BuildConfig
-from kcdata.counterfactual import LabelStore
 from kcdata.errors import ConfigError
 from kcdata.facts import parse_entity_info
-from kcdata.render import load_relations, resolve_relations
+from kcdata.labels import LabelStore
+from kcdata.relations import load_relations, resolve_relations
 from kcdata.sources.snapshot import Snapshot, load_label_table
 from kcdata.types import Fact
 

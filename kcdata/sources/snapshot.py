@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kcdata.counterfactual import LabelStore
 from kcdata.errors import InputError
 from kcdata.facts import parse_entity_info, read_entities
+from kcdata.labels import LabelStore
 from kcdata.resources import sample_dir
 from kcdata.types import Fact
 

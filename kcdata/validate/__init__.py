@@ -1,78 +1,18 @@
-"""JSON Schema validation over a local registry (no network), plus semantic row checks.
+"""Where rows are checked: each row against ``schemas/row.schema.json`` plus semantic checks, and
+built folders (every row, duplicate ids, the manifest and its file hashes).
 
-Schemas live in ``schemas/<kind>.schema.json``; ``$ref`` between them resolves locally by ``$id``.
+The schemas and their local registry are in :mod:`kcdata.schemas`.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kcdata.errors import ConfigError, InputError, ValidationError
-from kcdata.resources import schemas_dir
-
-
-@functools.lru_cache(maxsize=1)
-def _registry():
-    from referencing import Registry, Resource
-
-    resources = []
-    for path in sorted(schemas_dir().glob("*.schema.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    return Registry().with_resources(resources)
-
-
-@functools.lru_cache(maxsize=16)
-def validator(kind: str):
-    """A Draft 2020-12 validator for ``schemas/<kind>.schema.json``."""
-    import jsonschema
-
-    path = schemas_dir() / f"{kind}.schema.json"
-    if not path.is_file():
-        raise ConfigError(f"no schema named {kind!r} in {schemas_dir()}")
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One validation error, located by row id and JSON path."""
-
-    where: str
-    """Row id, or file:line when the row has no id."""
-    path: str
-    """JSON path inside the document, e.g. ``$.subject.label``."""
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.path}: {self.message}"
-
-
-def _json_path(error) -> str:
-    out = "$"
-    for part in error.absolute_path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
-def problems(doc: Any, kind: str, where: str) -> list[Problem]:
-    """Every schema error of ``doc`` (sorted by path, so output is stable)."""
-    errs = sorted(validator(kind).iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    return [Problem(where, _json_path(e), e.message) for e in errs]
-
-
-def check_document(doc: Any, kind: str, where: str) -> None:
-    """Raise ConfigError listing every schema error of a config-like document."""
-    found = problems(doc, kind, where)
-    if found:
-        lines = "\n".join(f"  {p.path}: {p.message}" for p in found)
-        raise ConfigError(f"{where} does not match schemas/{kind}.schema.json:\n{lines}")
+from kcdata.errors import InputError
+from kcdata.schemas import Problem, problems
 
 
 def row_problems(row: dict[str, Any], where: str | None = None) -> list[Problem]:
@@ -93,17 +33,6 @@ def row_problems(row: dict[str, Any], where: str | None = None) -> list[Problem]
     if row["id"] != f"{row['fact_id']}:{row['language']}":
         extra.append(Problem(where, "$.id", "id must be '{fact_id}:{language}'"))
     return extra
-
-
-def check_rows(rows: Iterable[dict[str, Any]]) -> None:
-    """Raise ValidationError on the first invalid rows (all their problems listed)."""
-    bad: list[Problem] = []
-    for row in rows:
-        bad.extend(row_problems(row))
-        if len(bad) > 50:
-            break
-    if bad:
-        raise ValidationError("invalid rows:\n" + "\n".join(f"  {p}" for p in bad[:50]))
 
 
 def iter_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -9,7 +9,7 @@ import pytest
 from kcdata.classify import classify, valid_at
 from kcdata.errors import SkipItem
 from kcdata.facts import parse_entity, read_entities
-from kcdata.render import RelationSpec, load_relations
+from kcdata.relations import RelationSpec, load_relations
 
 FIRST50 = "wikidata_dump_sample/wikibase-dump-filter_latest-all_first50.json"
 

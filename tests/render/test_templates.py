@@ -10,7 +10,8 @@ from kcdata.classify import classify
 from kcdata.counterfactual import Pool, choose
 from kcdata.errors import ConfigError, SkipItem
 from kcdata.facts import parse_entity
-from kcdata.render import format_date, format_number, load_relations, render, resolve_relations
+from kcdata.relations import load_relations, resolve_relations
+from kcdata.render import format_date, format_number, render
 from kcdata.render.rows import build_row
 from kcdata.sources.snapshot import load_sample
 from kcdata.types import JULIAN, TimeValue

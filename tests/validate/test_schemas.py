@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from kcdata.resources import schemas_dir
-from kcdata.validate import problems, row_problems
+from kcdata.schemas import problems
+from kcdata.validate import row_problems
 
 
 def _examples(kind):
