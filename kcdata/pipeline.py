@@ -99,7 +99,7 @@ def load_source(config: BuildConfig, http_client: Any = None) -> Snapshot:
     if config.source in ("api", "dump"):
         from kcdata.sources import live
 
-        return live.load(config, http_client)
+        return live.load(config, http_client, qualifiers=load_rules().qualifiers)
     raise ConfigError(f"unknown source {config.source!r}", "use sample, files, api or dump")
 
 

@@ -10,10 +10,10 @@ label table (``label_table``) and makes one pass.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kcdata.classify import load_rules
 from kcdata.config import BuildConfig
 from kcdata.errors import ConfigError
 from kcdata.facts import parse_entity_info
@@ -75,11 +75,16 @@ def load_api(config: BuildConfig, client: Any = None) -> Snapshot:
                      retrieved[-1] if retrieved else None)
 
 
-def load_dump(config: BuildConfig) -> Snapshot:
+def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None) -> Snapshot:
     """Stream a Wikidata JSON dump (plain, .gz or .bz2) in two passes; facts are made in the workers.
 
     Only facts and entity infos (labels, aliases, sitelink count, revision) are kept, never the
     entity JSON, so memory grows with the facts asked for, not with the dump.
+
+    Args:
+        config: The build config (``source_path``, ``workers``, ``label_table``).
+        qualifiers: The qualifier properties the facts keep (the build passes those its
+            classification rules read); ``None`` keeps all.
     """
     from kcdata.facts.fast import EntityRecord
     from kcdata.sources.dump import dump_date, iter_records
@@ -98,7 +103,7 @@ def load_dump(config: BuildConfig) -> Snapshot:
     prov: dict[str, dict[str, Any]] = {}
     for item in iter_records(path, _relations(config), _label_languages(config),
                              workers=config.workers, referenced_labels=True, progress=True,
-                             qualifiers=load_rules().qualifiers):
+                             qualifiers=qualifiers):
         if isinstance(item, EntityRecord):
             info = item.entity
             facts.extend(item.facts)
@@ -113,10 +118,16 @@ def load_dump(config: BuildConfig) -> Snapshot:
                     path=str(path), dump_date=date, facts=facts)
 
 
-def load(config: BuildConfig, client: Any = None) -> Snapshot:
-    """The snapshot of a live source (``client``: an injected HTTP client for the API)."""
+def load(config: BuildConfig, client: Any = None, qualifiers: Iterable[str] | None = None) -> Snapshot:
+    """The snapshot of a live source.
+
+    Args:
+        config: The build config.
+        client: An injected HTTP client for the API (default: one made from the config).
+        qualifiers: Qualifier properties the dump's facts keep (see :func:`load_dump`).
+    """
     if config.source == "api":
         return load_api(config, client)
     if config.source == "dump":
-        return load_dump(config)
+        return load_dump(config, qualifiers)
     raise ConfigError(f"{config.source!r} is not a live source")
