@@ -1,7 +1,8 @@
 """JSON Schemas of kcdata's documents over a local registry (no network).
 
 Schemas live in ``schemas/<kind>.schema.json`` (rows, relation and template files, build configs,
-manifests, score rows); ``$ref`` between them resolves locally by ``$id``. Loading a config or a
+manifests, score rows); ``$ref`` between them resolves locally by ``$id``. The row schema is also
+the row contract: :func:`row_fields` gives a row's fields in column order. Loading a config or a
 relation file checks it here; :mod:`kcdata.validate` adds the semantic checks of rows and built
 folders.
 """
@@ -29,14 +30,29 @@ def _registry():
 
 
 @functools.lru_cache(maxsize=16)
+def load_schema(kind: str) -> dict[str, Any]:
+    """The parsed ``schemas/<kind>.schema.json`` (shared: do not modify it)."""
+    path = schemas_dir() / f"{kind}.schema.json"
+    if not path.is_file():
+        raise ConfigError(f"no schema named {kind!r} in {schemas_dir()}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def row_fields() -> tuple[str, ...]:
+    """The fields of a dataset row, in column order: the properties of ``schemas/row.schema.json``.
+
+    The row schema is the one description of a row: the parquet columns are derived from it
+    (:mod:`kcdata.publish.parquet`), and tests hold the row builder and the README's table to it.
+    """
+    return tuple(load_schema("row")["properties"])
+
+
+@functools.lru_cache(maxsize=16)
 def validator(kind: str):
     """A Draft 2020-12 validator for ``schemas/<kind>.schema.json``."""
     import jsonschema
 
-    path = schemas_dir() / f"{kind}.schema.json"
-    if not path.is_file():
-        raise ConfigError(f"no schema named {kind!r} in {schemas_dir()}")
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema = load_schema(kind)
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER)
 

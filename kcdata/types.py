@@ -1,4 +1,8 @@
-"""Frozen data types of the flow. No I/O here; serialisation lives in ``kcdata.serialize``."""
+"""Frozen data types of the flow, with no I/O.
+
+Rows are plain dicts whose contract is ``schemas/row.schema.json`` (see :func:`kcdata.schemas.row_fields`);
+:class:`Provenance` is the row's ``provenance`` field.
+"""
 
 from __future__ import annotations
 
@@ -269,15 +273,22 @@ class Counterfactual:
 
 @dataclass(frozen=True)
 class Provenance:
-    """Where a row came from, enough to rebuild it."""
+    """Where a row came from, enough to rebuild it (the row's ``provenance`` field)."""
 
     source: str
+    """``{source kind}:{file or endpoint}`` the subject entity was read from."""
     entity_revision: int | None
+    """The subject entity's ``lastrevid`` when known."""
     dump_date: str | None
+    """YYYY-MM-DD of the dump (dump source only)."""
     retrieved: str | None
+    """YYYY-MM-DD the entity was recorded (its ``modified`` or retrieval date) when known."""
     template_id: str
-    template_version: int
+    """The context template used: ``{relation slug}/{lang}.yaml#{pool}[{index}]``."""
+    template_version: str
+    """``P6@1/en@1``: the relation and language template versions."""
     tool_version: str
+    """kcdata version that built the row."""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for the row."""

@@ -1,4 +1,5 @@
-"""Where rows are written: Hugging Face-style parquet with a fixed Arrow schema, atomically."""
+"""Where rows are written: Hugging Face-style parquet, atomically, with an Arrow schema derived from
+the row schema (``schemas/row.schema.json``, the one description of a row)."""
 
 from __future__ import annotations
 
@@ -9,42 +10,52 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kcdata.fileio import atomic_path
+from kcdata.schemas import load_schema
 
-_STR = pa.string()
-_STRS = pa.list_(pa.string())
-_ENTITY = pa.struct([("id", _STR), ("label", _STR), ("aliases", _STRS)])
 
-ROW_SCHEMA = pa.schema([
-    ("id", _STR),
-    ("fact_id", _STR),
-    ("language", _STR),
-    ("kind", _STR),
-    ("relation", _STR),
-    ("relation_label", _STR),
-    ("subject", _ENTITY),
-    ("object", pa.struct([("id", _STR), ("label", _STR), ("aliases", _STRS), ("value_type", _STR)])),
-    ("answers", _STRS),
-    ("question", _STR),
-    ("paraphrases", _STRS),
-    ("context_original", _STR),
-    ("context_counter", _STR),
-    ("wiki_context_original", _STR),
-    ("wiki_context_counter", _STR),
-    ("wiki_source", pa.struct([("title", _STR), ("language", _STR), ("revision_id", pa.int64()),
-                               ("url", _STR), ("license", _STR)])),
-    ("counterfactual", pa.struct([("id", _STR), ("label", _STR), ("aliases", _STRS), ("strategy", _STR)])),
-    ("counter_answers", _STRS),
-    ("rival_answers", _STRS),
-    ("valid_from", _STR),
-    ("valid_until", _STR),
-    ("as_of", _STR),
-    ("rule", _STR),
-    ("evidence", pa.list_(pa.struct([("property", _STR), ("value", _STR)]))),
-    ("popularity", pa.int64()),
-    ("provenance", pa.struct([("source", _STR), ("entity_revision", pa.int64()), ("dump_date", _STR),
-                              ("retrieved", _STR), ("template_id", _STR), ("template_version", _STR),
-                              ("tool_version", _STR)])),
-])
+def arrow_type(schema: dict[str, Any], defs: dict[str, Any]) -> pa.DataType:
+    """The Arrow type of a JSON Schema node of the row schema.
+
+    Strings and string enums are ``string``, integers ``int64``, arrays ``list``, objects
+    ``struct`` with their properties in order; ``null`` in a type list or a ``oneOf`` branch only
+    makes the (always nullable) column accept nulls. ``$ref`` resolves to ``$defs``.
+    """
+    if "$ref" in schema:
+        return arrow_type(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "oneOf" in schema:
+        branches = [b for b in schema["oneOf"] if b.get("type") != "null"]
+        if len(branches) != 1:
+            raise ValueError(f"cannot map a oneOf of {len(branches)} non-null branches to Arrow")
+        return arrow_type(branches[0], defs)
+    if "enum" in schema:
+        if not all(isinstance(v, str) for v in schema["enum"]):
+            raise ValueError(f"cannot map a non-string enum to Arrow: {schema['enum']}")
+        return pa.string()
+    types = schema.get("type")
+    types = [t for t in (types if isinstance(types, list) else [types]) if t != "null"]
+    if len(types) != 1:
+        raise ValueError(f"cannot map JSON Schema type {schema.get('type')!r} to Arrow")
+    kind = types[0]
+    if kind == "string":
+        return pa.string()
+    if kind == "integer":
+        return pa.int64()
+    if kind == "array":
+        return pa.list_(arrow_type(schema["items"], defs))
+    if kind == "object":
+        return pa.struct([(name, arrow_type(sub, defs)) for name, sub in schema["properties"].items()])
+    raise ValueError(f"cannot map JSON Schema type {kind!r} to Arrow")
+
+
+def row_arrow_schema() -> pa.Schema:
+    """The parquet schema of a row, derived from ``schemas/row.schema.json`` (column order kept)."""
+    row = load_schema("row")
+    defs = row.get("$defs", {})
+    return pa.schema([(name, arrow_type(sub, defs)) for name, sub in row["properties"].items()])
+
+
+ROW_SCHEMA = row_arrow_schema()
+"""Arrow schema of the parquet files: fixed, so the bytes depend only on the rows."""
 
 
 def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
@@ -56,11 +67,6 @@ def write_rows(rows: list[dict[str, Any]], path: Path) -> None:
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd", row_group_size=max(1, len(rows)),
                        write_statistics=True, use_dictionary=True)
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """Read rows back as dicts."""
-    return pq.read_table(path).to_pylist()
 
 
 def environment() -> dict[str, str]:

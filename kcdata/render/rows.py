@@ -1,4 +1,8 @@
-"""Where a row is born: render one (fact, language) into a dataset row dict."""
+"""Where a row is born: render one (fact, language) into a dataset row dict.
+
+The row's fields and their order are those of ``schemas/row.schema.json`` (:func:`kcdata.schemas.row_fields`);
+a test holds :func:`build_row` to it.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from kcdata.errors import SkipItem
 from kcdata.labels import LabelStore
 from kcdata.relations import RelationSpec
 from kcdata.render import format_date, format_number, number_forms, render
-from kcdata.types import Classification, Counterfactual, Fact, Statement, Value
+from kcdata.types import Classification, Counterfactual, Fact, Provenance, Statement, Value
 
 
 def value_forms(value: Value, lang: str, store: LabelStore) -> tuple[str | None, list[str]]:
@@ -139,15 +143,15 @@ def build_row(
         "rule": cls.rule,
         "evidence": [{"property": p, "value": v} for p, v in cls.evidence],
         "popularity": store.sitelinks(fact.subject),
-        "provenance": {
-            "source": source,
-            "entity_revision": fact.revision,
-            "dump_date": dump_date,
-            "retrieved": retrieved,
-            "template_id": template_id,
-            "template_version": spec.template_version(lang),
-            "tool_version": __version__,
-        },
+        "provenance": Provenance(
+            source=source,
+            entity_revision=fact.revision,
+            dump_date=dump_date,
+            retrieved=retrieved,
+            template_id=template_id,
+            template_version=spec.template_version(lang),
+            tool_version=__version__,
+        ).as_dict(),
     }
 
 
