@@ -284,6 +284,33 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
                        drops=manifest["drops"], files=manifest["files"], manifest=manifest, counts=counts)
 
 
+def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = True):
+    """Rebuild a release record (``releases/NAME/VERSION``) and compare every file's sha256.
+
+    Args:
+        release_dir: The record, with ``config.yaml`` and ``manifest.json``.
+        out_dir: Where to write the rebuilt dataset; a fresh temporary folder when None.
+        offline: Force the build offline (HTTP cache or the bundled sample only).
+
+    Returns:
+        A :class:`kcdata.publish.release.RebuildReport` of matched, mismatched, missing and extra
+        files.
+
+    Raises:
+        ReleaseError: The record is incomplete.
+    """
+    from kcdata.config import load_config
+    from kcdata.publish.release import compare, read_record
+
+    config_path, _ = read_record(release_dir)
+    config = load_config(config_path, offline=True if offline else None)
+    if out_dir is None:
+        out_dir = Path(tempfile.mkdtemp(prefix=f"kcdata-rebuild-{Path(release_dir).name}-"))
+    log.info("rebuilding %s into %s", release_dir, out_dir)
+    result = run_build(config, Path(out_dir))
+    return compare(release_dir, Path(out_dir), result.files)
+
+
 class _Tally:
     """Informational counts that are not drops (a row without a passage is kept)."""
 

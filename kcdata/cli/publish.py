@@ -149,7 +149,8 @@ def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
     Example:
       kcdata rebuild releases/kc-2024/2024.06
     """
-    from kcdata.publish.release import rebuild as run_rebuild
+    from kcdata.pipeline import rebuild as run_rebuild
+    from kcdata.publish.release import mismatch_hint
 
     report = run_rebuild(release_dir, out_dir, offline=not online)
     for rel in report.matched:
@@ -161,17 +162,9 @@ def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
     for rel in report.extra:
         click.echo(f"EXTRA     {rel}")
     if not report.ok:
-        import json
-
-        from kcdata.publish.parquet import environment
-
-        recorded = json.loads((Path(release_dir) / "manifest.json").read_text(encoding="utf-8")).get("environment") or {}
-        differ = [f"{k} {v} (now {environment().get(k)})" for k, v in sorted(recorded.items())
-                  if environment().get(k) != v]
-        hint = ("the record was built with " + ", ".join(differ) + "; parquet bytes depend on the writer version"
-                if differ else "check the source snapshot/cache and the tool version named in manifest.json")
         raise click.ClickException(
-            f"rebuild of {release_dir} differs from the record (output in {report.out_dir})\n  hint: {hint}"
+            f"rebuild of {release_dir} differs from the record (output in {report.out_dir})\n"
+            f"  hint: {mismatch_hint(report)}"
         )
     click.echo(f"identical: {len(report.matched)} files match {release_dir} (output in {report.out_dir})")
 

@@ -7,9 +7,9 @@ A release record holds what anyone needs to rebuild a published dataset byte for
   tool version, the sha256 of every file, and ``hub`` = {repo_id, revision, commit} once pushed;
 * ``README.md``: the dataset card.
 
-``rebuild`` runs the build pipeline (``kcdata.pipeline.run_build``) on the recorded config,
-offline (from the HTTP cache or the bundled sample), and compares every file's sha256 with the
-record.
+This module only records and compares: :func:`kcdata.pipeline.rebuild` runs the build on the
+recorded config (offline, from the HTTP cache or the bundled sample) and :func:`compare` checks
+every file's sha256 against the record.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kcdata.config import dump_config, from_dict
 from kcdata.errors import KcdataError
 from kcdata.fileio import sha256_file, write_atomic
 from kcdata.publish.manifest import read_manifest
@@ -47,18 +48,12 @@ def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
 def _config_yaml(created_from: dict[str, Any]) -> bytes:
     """The build config as YAML, in the form ``kcdata.config`` writes (sorted keys)."""
     try:
-        from kcdata.config import dump_config, from_dict
-
         return dump_config(from_dict(created_from, "manifest created_from")).encode("utf-8")
     except KcdataError as exc:
         raise ReleaseError(
             f"the manifest's build config is invalid: {exc.message}",
             "rebuild the dataset with `kcdata build`",
         ) from None
-    except ImportError:  # pragma: no cover - kcdata.config is part of the package
-        import yaml
-
-        return yaml.safe_dump(created_from, sort_keys=True, allow_unicode=True).encode("utf-8")
 
 
 def is_published(release_dir: Path) -> bool:
@@ -182,24 +177,12 @@ class RebuildReport:
         return not (self.mismatched or self.missing or self.extra)
 
 
-def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = True) -> RebuildReport:
-    """Rebuild a release from its recorded config and compare every file's sha256.
-
-    Args:
-        release_dir: ``releases/NAME/VERSION`` with ``config.yaml`` and ``manifest.json``.
-        out_dir: where to write the rebuilt dataset; a fresh temporary folder when None.
-        offline: force the build offline (HTTP cache or the bundled sample only).
-
-    Returns:
-        A report of matched, mismatched, missing and extra files.
+def read_record(release_dir: Path) -> tuple[Path, dict[str, str]]:
+    """The recorded build config's path and the recorded files' sha256 of a release record.
 
     Raises:
-        ReleaseError: the record is incomplete.
-        ImportError: the build pipeline (``kcdata.pipeline``) is not installed.
+        ReleaseError: The record has no config, no manifest or no file hashes.
     """
-    from kcdata.config import load_config
-    from kcdata.pipeline import run_build
-
     release_dir = Path(release_dir)
     config_path = release_dir / CONFIG_FILE
     if not config_path.is_file():
@@ -208,34 +191,54 @@ def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = T
     expected: dict[str, str] = dict(manifest.get("files") or {})
     if not expected:
         raise ReleaseError(f"{release_dir / MANIFEST_FILE} lists no file hashes", "re-record the release")
-    config = load_config(config_path, offline=True if offline else None)
-    if out_dir is None:
-        out_dir = Path(tempfile.mkdtemp(prefix=f"kcdata-rebuild-{release_dir.name}-"))
-    out_dir = Path(out_dir)
-    logger.info("rebuilding %s into %s", release_dir, out_dir)
-    result = run_build(config, out_dir)
+    return config_path, expected
 
-    produced = dict(getattr(result, "files", None) or {})
+
+def compare(release_dir: Path, out_dir: Path, produced: dict[str, str]) -> RebuildReport:
+    """Compare a rebuilt dataset folder with a release record, file by file (sha256).
+
+    Args:
+        release_dir: ``releases/NAME/VERSION``.
+        out_dir: The rebuilt folder.
+        produced: The files the rebuild wrote (relative path -> sha256, e.g. ``BuildResult.files``).
+    """
+    _, expected = read_record(release_dir)
     matched: list[str] = []
     mismatched: dict[str, tuple[str, str]] = {}
     missing: list[str] = []
     for rel, digest in sorted(expected.items()):
-        path = out_dir / rel
+        path = Path(out_dir) / rel
         if not path.is_file():
             missing.append(rel)
             continue
         actual = sha256_file(path)
-        (matched.append(rel) if actual == digest else mismatched.__setitem__(rel, (digest, actual)))
+        if actual == digest:
+            matched.append(rel)
+        else:
+            mismatched[rel] = (digest, actual)
     extra = tuple(sorted(set(produced) - set(expected)))
-    return RebuildReport(release_dir, out_dir, tuple(matched), mismatched, tuple(missing), extra)
+    return RebuildReport(Path(release_dir), Path(out_dir), tuple(matched), mismatched, tuple(missing), extra)
+
+
+def mismatch_hint(report: RebuildReport) -> str:
+    """What most likely made a rebuild differ: another parquet writer, else the source or tool."""
+    from kcdata.publish.parquet import environment
+
+    recorded = read_manifest(report.release_dir, ReleaseError).get("environment") or {}
+    now = environment()
+    differ = [f"{k} {v} (now {now.get(k)})" for k, v in sorted(recorded.items()) if now.get(k) != v]
+    if differ:
+        return "the record was built with " + ", ".join(differ) + "; parquet bytes depend on the writer version"
+    return "check the source snapshot/cache and the tool version named in manifest.json"
 
 
 __all__ = [
     "RebuildReport",
     "ReleaseError",
+    "compare",
     "is_published",
     "mark_published",
-    "rebuild",
-    "write_atomic",
+    "mismatch_hint",
+    "read_record",
     "write_release",
 ]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -15,12 +13,13 @@ from publish_helpers import client_env, run_cli, run_python
 
 from kcdata.cli.publish import rebuild as rebuild_cmd
 from kcdata.cli.publish import release as release_cmd
+from kcdata.fileio import write_atomic
+from kcdata.pipeline import rebuild
 from kcdata.publish.release import (
     ReleaseError,
+    compare,
     is_published,
     mark_published,
-    rebuild,
-    write_atomic,
     write_release,
 )
 
@@ -78,26 +77,39 @@ def test_release_cli(built: Path, tmp_path: Path) -> None:
     assert missing.exit_code == 2  # --from is required: a usage error
 
 
-def test_rebuild_reports_mismatches(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Mismatch reporting, with a stand-in pipeline that writes one file differently."""
+def test_compare_reports_mismatched_missing_and_extra_files(built: Path, tmp_path: Path) -> None:
+    import shutil
+
     target = write_release(built, "kc-test", "v1", tmp_path / "releases")
-
-    def fake_run_build(config, out_dir):
-        import shutil
-
-        shutil.copytree(built, out_dir)
-        (Path(out_dir) / "rejects.jsonl").write_text("different\n")
-        return types.SimpleNamespace(files={"extra.bin": "0" * 64})
-
-    monkeypatch.setitem(sys.modules, "kcdata.pipeline", types.SimpleNamespace(run_build=fake_run_build))
-    report = rebuild(target, tmp_path / "rebuilt")
+    out = tmp_path / "rebuilt"
+    shutil.copytree(built, out)
+    (out / "rejects.jsonl").write_text("different\n")
+    (out / "static" / "test-00000-of-00001.parquet").unlink()
+    produced = {**json.loads((built / "manifest.json").read_text(encoding="utf-8"))["files"], "extra.bin": "0" * 64}
+    report = compare(target, out, produced)
     assert not report.ok
     assert set(report.mismatched) == {"rejects.jsonl"}
+    assert report.missing == ("static/test-00000-of-00001.parquet",)
     assert "README.md" in report.matched and report.extra == ("extra.bin",)
+    assert compare(target, built, json.loads((built / "manifest.json").read_text())["files"]).ok
 
-    result = CliRunner().invoke(rebuild_cmd, [str(target), "--out", str(tmp_path / "rebuilt2")])
+
+def test_rebuild_cli_reports_a_record_that_does_not_match(tmp_path: Path) -> None:
+    """A real rebuild against a record whose rejects hash was altered: MISMATCH, exit 1, a hint."""
+    from kcdata.config import BuildConfig
+    from kcdata.pipeline import run_build
+
+    out = tmp_path / "out" / "kc-sample"
+    run_build(BuildConfig(name="kc-sample", relations=("P36",), wikipedia=False), out)
+    target = write_release(out, "kc-sample", "v1", tmp_path / "releases")
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["rejects.jsonl"] = "0" * 64
+    (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = CliRunner().invoke(rebuild_cmd, [str(target), "--out", str(tmp_path / "rebuilt")])
     assert result.exit_code == 1
-    assert "MISMATCH  rejects.jsonl" in result.output and "differs from the record" in result.output
+    assert "MISMATCH  rejects.jsonl  recorded 000000000000" in result.output
+    assert "ok        README.md" in result.output
+    assert "differs from the record" in result.output and "hint:" in result.output
 
 
 @pytest.mark.real_pipeline
