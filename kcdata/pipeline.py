@@ -14,7 +14,7 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,6 +282,80 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
         raise
     return BuildResult(out_dir=out_dir, rows={c: len(by_config[c]) for c in CONFIGS},
                        drops=manifest["drops"], files=manifest["files"], manifest=manifest, counts=counts)
+
+
+def classify_files(
+    files: Iterable[str | Path],
+    as_of: dt.date,
+    relations: Iterable[str] | None = None,
+    language: str = "en",
+    label_table: Path | None = None,
+    all_relations: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Classify the facts of entity JSON files (``kcdata classify``): one JSON-ready dict per fact.
+
+    Args:
+        files: Entity files in any real form (dump lines, Special:EntityData, wbgetentities), or
+            ``-`` for stdin.
+        as_of: The date facts are judged at.
+        relations: Only these relations (ids or slugs); default every relation with templates.
+        language: Language of the value labels.
+        label_table: JSONL(.gz) {id, lang, label} table for referenced entities (default: the
+            embedded sample's).
+        all_relations: Without ``relations``, also facts of relations without templates (judged
+            as multi-valued, by qualifiers only).
+
+    Yields:
+        subject_id, relation, fact_id, as_of, fact_type, rule, evidence (or fact_type null and
+        the reason) and values (id or literal, type, label, start, end, point_in_time, rank,
+        statement_id, current).
+    """
+    from kcdata.facts import parse_entity_info, read_entities
+    from kcdata.labels import LabelStore
+    from kcdata.relations import RelationSpec
+    from kcdata.render.rows import value_forms
+    from kcdata.resources import sample_dir
+    from kcdata.sources.snapshot import load_label_table
+
+    specs = load_relations()
+    asked = list(relations or ())
+    wanted = set(resolve_relations(asked or None, specs))
+    entities = [e for f in files for e in read_entities(f)]
+    store = LabelStore()
+    for e in entities:
+        store.add(parse_entity_info(e))
+    load_label_table(label_table or sample_dir() / "labels.jsonl.gz", store, {language})
+    for e in entities:
+        for fact in parse_entity(e, "cli", None if all_relations and not asked else wanted):
+            spec = specs.get(fact.relation) or RelationSpec(
+                fact.relation, fact.relation, fact.relation, 0, "multi", False, "item", "", {})
+            out: dict[str, Any] = {"subject_id": fact.subject, "relation": fact.relation, "fact_id": fact.id,
+                                   "as_of": as_of.isoformat()}
+            current: set[str] = set()
+            try:
+                c = classify(fact, spec, as_of)
+                current = {s.id for s in c.current}
+                out.update(fact_type=c.fact_type, rule=c.rule,
+                           evidence=[{"property": p, "value": v} for p, v in c.evidence])
+            except SkipItem as s:
+                out.update(fact_type=None, rule=None, reason=s.reason, evidence=[])
+            values = []
+            for s in fact.statements:
+                label, _ = value_forms(s.value, language, store)
+                values.append({
+                    "id": s.value.item,
+                    "literal": None if s.value.type == "item" else (label or s.value.key()),
+                    "type": s.value.type,
+                    "label": label,
+                    "start": s.start.iso() if s.start else None,
+                    "end": s.end.iso() if s.end else None,
+                    "point_in_time": s.point_in_time.iso() if s.point_in_time else None,
+                    "rank": s.rank,
+                    "statement_id": s.id,
+                    "current": s.id in current,
+                })
+            out["values"] = values
+            yield out
 
 
 def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = True):

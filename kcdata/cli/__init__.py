@@ -1,6 +1,8 @@
 """The ``kcdata`` command: a thin Click layer, one module per command, loaded lazily.
 
 Exit codes: 0 ok, 1 a KcdataError (message and hint on stderr, no traceback), 2 usage error.
+Every command is made with :func:`command` (or :func:`group`), whose :class:`KcdataCommand` is the
+one place library errors become messages.
 """
 
 from __future__ import annotations
@@ -40,6 +42,41 @@ SHORT_HELP = {
 }
 
 
+class CommandError(click.ClickException):
+    """A :class:`~kcdata.errors.KcdataError` shown as ``Error: message`` plus its hint, no traceback."""
+
+    def __init__(self, error: KcdataError) -> None:
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+
+class KcdataCommand(click.Command):
+    """A command whose library errors become clean messages with their exit code: the one error
+    handler of the CLI (it also holds when a command is invoked on its own, as tests do)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KcdataError as e:
+            raise CommandError(e) from None
+
+
+class KcdataGroup(click.Group):
+    """A group whose subcommands are :class:`KcdataCommand` s."""
+
+    command_class = KcdataCommand
+
+
+def command(name: str | None = None, **kwargs):
+    """``click.command`` with kcdata's error handling and context settings (``-h``)."""
+    return click.command(name, cls=KcdataCommand, context_settings=CONTEXT, **kwargs)
+
+
+def group(name: str | None = None, **kwargs):
+    """``click.group`` with kcdata's error handling and context settings (``-h``)."""
+    return click.group(name, cls=KcdataGroup, context_settings=CONTEXT, **kwargs)
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on use, so ``kcdata --help`` starts fast."""
 
@@ -59,13 +96,6 @@ class LazyGroup(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
             formatter.write_dl([(name, SHORT_HELP[name]) for name in COMMANDS])
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except KcdataError as e:
-            click.echo(f"Error: {e}", err=True)
-            ctx.exit(e.exit_code)
 
 
 def _unavailable(name: str, error: Exception) -> click.Command:

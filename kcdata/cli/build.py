@@ -6,19 +6,18 @@ from pathlib import Path
 
 import click
 
-from kcdata.cli import CONTEXT
-from kcdata.cli.options import as_of_option, languages_option
+from kcdata.cli import command
+from kcdata.cli.options import as_of_option, languages_option, relations_option
 
 
-@click.command(context_settings=CONTEXT)
+@command()
 @click.argument("config_file", metavar="[CONFIG | SOURCE_PATH]", required=False, type=click.Path())
 @click.option("--out", "out_dir", default="kcdata-out", show_default=True, type=click.Path(file_okay=False),
               help="Output folder (replaced atomically if it holds an earlier build).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Counterfactual seed (default 0).")
 @as_of_option
-@languages_option
-@click.option("--relations", multiple=True, metavar="PID[,PID...]",
-              help="Relations to build (default: every relation with templates).")
+@languages_option()
+@relations_option("Relations to build (default: every relation with templates).")
 @click.option("--source", type=click.Choice(["sample", "files", "api", "dump"]), default=None,
               help="Where entities come from (default: the embedded sample).")
 @click.option("--source-path", default=None, help="Entity files folder or dump path for --source files/dump.")
@@ -49,11 +48,8 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
     if (source in ("dump", "files") and source_path is None and config_file is not None
             and Path(config_file).suffix.lower() not in (".yaml", ".yml")):
         config_file, source_path = None, config_file
-    rel: list[str] = []
-    for r in relations:
-        rel.extend(x.strip() for x in r.split(",") if x.strip())
     config = load_config(
-        config_file, seed=seed, as_of=as_of, languages=languages, relations=tuple(rel) or None,
+        config_file, seed=seed, as_of=as_of, languages=languages, relations=relations,
         source=source, source_path=source_path, name=name,
         wikipedia=False if no_wikipedia else None, offline=offline, workers=workers, user_agent=user_agent,
     )

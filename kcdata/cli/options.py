@@ -1,4 +1,4 @@
-"""Option decorators shared by commands."""
+"""Option decorators and the one comma-list callback shared by commands."""
 
 from __future__ import annotations
 
@@ -7,21 +7,22 @@ import click
 from kcdata.config import DEFAULT_LANGUAGES
 
 
-def _split_langs(ctx, param, value):
-    if not value:
-        return None
-    out: list[str] = []
-    for v in value:
-        out.extend(x.strip() for x in v.split(",") if x.strip())
-    return tuple(out)
+def comma_list(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
+    """A repeatable option that also takes comma-separated values: ``--x a,b --x c`` gives
+    ``("a", "b", "c")``; nothing given gives ``None`` (so a config file's value stays)."""
+    out = tuple(x.strip() for v in value or () for x in v.split(",") if x.strip())
+    return out or None
 
 
-def languages_option(f):
+def languages_option(help: str = f"Languages to render (default: {','.join(DEFAULT_LANGUAGES)})."):
     """``--langs en,de`` (repeatable or comma-separated)."""
-    return click.option(
-        "--langs", "languages", multiple=True, callback=_split_langs, metavar="LANG[,LANG...]",
-        help=f"Languages to render (default: {','.join(DEFAULT_LANGUAGES)}).",
-    )(f)
+    return click.option("--langs", "languages", multiple=True, callback=comma_list, metavar="LANG[,LANG...]",
+                        help=help)
+
+
+def relations_option(help: str):
+    """``--relations P6,P36`` (repeatable or comma-separated)."""
+    return click.option("--relations", multiple=True, callback=comma_list, metavar="PID[,PID...]", help=help)
 
 
 def as_of_option(f):

@@ -1,37 +1,17 @@
 """``kcdata push-to-hub``, ``kcdata release``, ``kcdata rebuild`` and ``kcdata export lm-eval``.
 
 Thin Click commands over ``kcdata.publish``: each parses its flags, calls one library function
-and prints the outcome. A ``KcdataError`` becomes a one-line message with its hint and exit code 1.
+and prints the outcome (errors are handled by :class:`kcdata.cli.KcdataCommand`).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from kcdata.cli import CONTEXT as CONTEXT_SETTINGS
-from kcdata.errors import KcdataError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _errors_as_click(func: F) -> F:
-    """Report a KcdataError as a click error (exit 1, no traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except KcdataError as exc:
-            raise click.ClickException(str(exc)) from None
-
-    return wrapper  # type: ignore[return-value]
-
+from kcdata.cli import CONTEXT, command, group
 
 _releases_option = click.option(
     "--releases-dir",
@@ -42,7 +22,7 @@ _releases_option = click.option(
 )
 
 
-@click.command("push-to-hub", context_settings=CONTEXT_SETTINGS)
+@command("push-to-hub")
 @click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("repo_id")
 @click.option("--private", is_flag=True, help="Create the repository as private (ignored when it exists).")
@@ -53,7 +33,6 @@ _releases_option = click.option(
     "--dry-run", is_flag=True, help="Check the folder and print what would be uploaded; send nothing."
 )
 @_releases_option
-@_errors_as_click
 def push_to_hub(
     dataset_dir: Path,
     repo_id: str,
@@ -103,7 +82,7 @@ def push_to_hub(
         click.echo(f"release record {result.release_dir} marked as published")
 
 
-@click.command("release", context_settings=CONTEXT_SETTINGS)
+@command("release")
 @click.argument("name")
 @click.argument("version")
 @click.option(
@@ -115,7 +94,6 @@ def push_to_hub(
 )
 @_releases_option
 @click.option("--overwrite", is_flag=True, help="Replace an existing, unpublished record.")
-@_errors_as_click
 def release(name: str, version: str, dataset_dir: Path, releases_dir: Path, overwrite: bool) -> None:
     """Record a build as releases/NAME/VERSION (config, manifest, card) so anyone can rebuild it.
 
@@ -129,7 +107,7 @@ def release(name: str, version: str, dataset_dir: Path, releases_dir: Path, over
     click.echo(f"wrote {target}")
 
 
-@click.command("rebuild", context_settings=CONTEXT_SETTINGS)
+@command("rebuild")
 @click.argument("release_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -141,7 +119,6 @@ def release(name: str, version: str, dataset_dir: Path, releases_dir: Path, over
 @click.option(
     "--online", is_flag=True, help="Allow network access (default: offline, cache or bundled sample)."
 )
-@_errors_as_click
 def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
     """Rebuild RELEASE_DIR (releases/NAME/VERSION) and check every file's sha256.
 
@@ -169,7 +146,7 @@ def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
     click.echo(f"identical: {len(report.matched)} files match {release_dir} (output in {report.out_dir})")
 
 
-@click.group("export", context_settings=CONTEXT_SETTINGS)
+@group("export")
 def export() -> None:
     """Export a built dataset for downstream evaluation harnesses.
 
@@ -179,7 +156,7 @@ def export() -> None:
     """
 
 
-@export.command("lm-eval", context_settings=CONTEXT_SETTINGS)
+@export.command("lm-eval", context_settings=CONTEXT)
 @click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -199,7 +176,6 @@ def export() -> None:
     show_default=True,
     help="Prompt variants; repeat for several.",
 )
-@_errors_as_click
 def lm_eval(
     dataset_dir: Path,
     out_dir: Path | None,

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import click
 
-from kcdata.cli import CONTEXT
-from kcdata.errors import KcdataError
+from kcdata.cli import command
+from kcdata.cli.options import languages_option
 
 
-def _split(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
-    out = [x.strip() for v in value for x in v.split(",") if x.strip()]
-    return tuple(out) or None
-
-
-@click.command(context_settings=CONTEXT)
+@command()
 @click.option(
     "--model",
     required=True,
@@ -34,14 +29,7 @@ def _split(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -
     default=None,
     help="Score one kind only (default: all).",
 )
-@click.option(
-    "--langs",
-    "languages",
-    multiple=True,
-    callback=_split,
-    metavar="LANG[,LANG...]",
-    help="Languages to score (default: all in the data).",
-)
+@languages_option("Languages to score (default: all in the data).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score at most N rows.")
 @click.option(
     "--samples",
@@ -146,24 +134,21 @@ def score(
         batch_size=batch_size,
         seed=seed,
     )
-    try:
-        result = run_score(
-            model,
-            data,
-            out,
-            config_name=config_name,
-            languages=languages,
-            limit=limit,
-            config=config,
-            device=device,
-            equivalence=equivalence,
-            equivalence_model=equivalence_model,
-            equivalence_threshold=equivalence_threshold,
-            overwrite=overwrite,
-            progress=True,
-        )
-    except KcdataError as e:
-        raise click.ClickException(str(e)) from e
+    result = run_score(
+        model,
+        data,
+        out,
+        config_name=config_name,
+        languages=languages,
+        limit=limit,
+        config=config,
+        device=device,
+        equivalence=equivalence,
+        equivalence_model=equivalence_model,
+        equivalence_threshold=equivalence_threshold,
+        overwrite=overwrite,
+        progress=True,
+    )
     click.echo(result.files["table"].read_text(encoding="utf-8"))
     click.echo(f"scored {result.scored} new rows ({result.rows} in total)", err=True)
     for name, path in result.files.items():

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from kcdata.cli import CONTEXT
+from kcdata.cli import command
 
 
-@click.command(context_settings=CONTEXT)
+@command()
 @click.argument("path", type=click.Path())
 @click.option("--max-errors", default=200, show_default=True, help="Stop listing after this many.")
 def validate(path, max_errors) -> None:
