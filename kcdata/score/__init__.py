@@ -1,8 +1,10 @@
 """Score causal language models on a built knowledge-conflict dataset.
 
 ``metrics`` holds the field's metrics as pure functions; ``equivalence`` the pluggable semantic
-equivalence used to cluster samples; ``runner`` drives a ``transformers`` model (batched, shared
-prefill, resumable); ``report`` aggregates per-row results into JSON, a table and a plot.
+equivalence used to cluster samples; ``runner`` loads a ``transformers`` model, builds prompts and
+runs it (batched scoring, shared-prefill sampling); ``rows`` turns dataset rows into per-row
+results with every metric; ``data`` reads dataset rows and reads / appends the per-row scores file
+(resumable); ``report`` aggregates per-row results into JSON, a table and a plot.
 :func:`run_score` ties them together (``kcdata score`` calls it).
 """
 
@@ -72,10 +74,11 @@ def run_score(
     """
     import json
 
-    from kcdata.score.data import load_rows
+    from kcdata.score.data import load_rows, read_done, read_results
     from kcdata.score.equivalence import get_equivalence
     from kcdata.score.report import build_report, write_outputs
-    from kcdata.score.runner import load_model, read_done, read_results, score_rows
+    from kcdata.score.rows import score_rows
+    from kcdata.score.runner import load_model
 
     rows = load_rows(data, config_name, languages, limit)
     out = Path(out)

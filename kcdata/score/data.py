@@ -1,12 +1,19 @@
-"""Read the rows of a built dataset (parquet configs or JSONL) for scoring."""
+"""Files of a scoring run: the dataset rows it reads, the per-row scores JSONL it resumes.
+
+Dataset rows come from a built folder (parquet configs or ``rows.jsonl``), a parquet file or a rows
+``.jsonl`` file. The scores file holds one JSON object per scored row; it is appended to one batch
+at a time, and a resumed run reads back the ids already there (dropping a torn last line).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import math
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kcdata.errors import ConfigError, InputError
 
@@ -42,7 +49,8 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             except json.JSONDecodeError as exc:
                 raise InputError(
                     f"{path}:{lineno}: not valid JSON ({exc.msg})",
-                    remedy="pass a rows .jsonl written by `kcdata build --format jsonl`",
+                    remedy="pass a rows .jsonl file: one dataset row per line as a JSON object "
+                    "(schemas/row.schema.json), the file `kcdata validate` also reads",
                 ) from exc
     return rows
 
@@ -123,3 +131,81 @@ def load_rows(
         )
     log.info("loaded %d rows from %s", len(rows), path)
     return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# the per-row scores file (resume file)
+
+
+def read_done(out_path: Path, settings: str | None = None) -> set[str]:
+    """Ids already scored in ``out_path``; drops a torn last line left by a killed run.
+
+    Args:
+        out_path: The per-row JSONL file (may not exist).
+        settings: Settings key the existing rows must carry.
+
+    Returns:
+        The ids present.
+
+    Raises:
+        ConfigError: Rows scored with other settings are there.
+    """
+    if not out_path.exists():
+        return set()
+    done: set[str] = set()
+    good_bytes = 0
+    with out_path.open("rb") as fh:
+        for raw in fh:
+            try:
+                rec = json.loads(raw)
+            except json.JSONDecodeError:
+                break
+            if not raw.endswith(b"\n"):
+                break
+            if settings is not None and rec.get("settings_key") != settings:
+                raise ConfigError(
+                    f"{out_path} holds rows scored with other settings ({rec.get('settings_key')})",
+                    remedy="use another --out, or --overwrite to start again",
+                )
+            done.add(rec["id"])
+            good_bytes += len(raw)
+    if good_bytes < out_path.stat().st_size:
+        log.warning("dropping a torn last line from %s (killed run)", out_path)
+        with out_path.open("r+b") as fh:
+            fh.truncate(good_bytes)
+    return done
+
+
+def read_results(out_path: Path) -> list[dict[str, Any]]:
+    """All per-row results in a scores JSONL file."""
+    results = []
+    with Path(out_path).open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                results.append(json.loads(line))
+    return results
+
+
+def append_results(fh: IO[str], records: Iterable[dict[str, Any]]) -> None:
+    """Append per-row results to an open scores file, one JSON line each, then flush to disk.
+
+    Non-finite floats are written as ``null`` (:func:`_json_safe`).
+    """
+    for rec in records:
+        fh.write(json.dumps(_json_safe(rec), ensure_ascii=False, allow_nan=False) + "\n")
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _json_safe(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return _finite(obj)
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj

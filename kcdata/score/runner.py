@@ -1,8 +1,7 @@
-"""Drive a ``transformers`` causal LM over dataset rows and compute per-row conflict metrics.
+"""Drive a ``transformers`` causal LM: loading, prompts, batched scoring and shared-prefill sampling.
 
-Efficiency, in the order a row meets it:
+Efficiency, in the order a prompt meets it:
 
-* prompts are tokenised once and rows sorted by prompt length, so batches hold similar lengths;
 * **generation** pads on the left (explicit position ids), runs **one prefill per prompt**, then
   repeats the key/value cache ``1 + N`` times (one greedy decode + N samples), so N samples never
   redo the prompt; decoding is a hand-written loop that keeps the per-sample running sums CP and
@@ -12,36 +11,30 @@ Efficiency, in the order a row meets it:
   answer token read at the prompt's last position, longer answers run on the prompt's key/value
   cache; the LM head is applied only at answer positions (hidden states of every other position are
   never projected onto the vocabulary);
-* everything runs under ``torch.inference_mode``; sampling uses per-(seed, row, condition)
-  generators, so a row's samples do not depend on its batch, and a resumed run repeats them.
+* everything runs under ``torch.inference_mode``; sampling uses per-prompt generators (seeded per
+  (seed, row, condition) by :mod:`kcdata.score.rows`), so a row's samples do not depend on its batch,
+  and a resumed run repeats them.
 
-Resuming: results are appended to the per-row JSONL one batch at a time; a new run skips the ids
-already there (a torn last line from a kill is dropped) after checking the settings match.
+Turning rows into prompts and per-row results is :mod:`kcdata.score.rows`; the per-row scores file
+is read and written by :mod:`kcdata.score.data`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 import logging
 import math
-import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kcdata.errors import ConfigError, InputError
-from kcdata.score import metrics
-from kcdata.score.equivalence import AliasEquivalence, Equivalence, EquivalenceContext
+from kcdata.errors import ConfigError
 
 log = logging.getLogger(__name__)
-
-CONDITIONS = ("none", "original", "counter")
-"""No context, original-answer context, counter-memory context."""
 
 INSTRUCTION = "Answer with a short phrase."
 
@@ -596,294 +589,3 @@ class ModelRunner:
                         ],
                     )
         return [g for g in out if g is not None]
-
-
-# --------------------------------------------------------------------------------------------------
-# rows -> per-row results
-
-
-def _finite(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
-def _clean_text(text: str) -> str:
-    """The answer proper: first non-empty line, stripped (base models run on past the answer)."""
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
-
-
-def _settings_key(model_name: str, config: ScoreConfig, equivalence: Equivalence) -> str:
-    # batch size changes speed, not results: a run may resume with another one
-    settings = {k: v for k, v in asdict(config).items() if k != "batch_size"}
-    blob = json.dumps([model_name, settings, equivalence.name], sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def read_done(out_path: Path, settings: str | None = None) -> set[str]:
-    """Ids already scored in ``out_path``; drops a torn last line left by a killed run.
-
-    Args:
-        out_path: The per-row JSONL file (may not exist).
-        settings: Settings key the existing rows must carry.
-
-    Returns:
-        The ids present.
-
-    Raises:
-        ConfigError: Rows scored with other settings are there.
-    """
-    if not out_path.exists():
-        return set()
-    done: set[str] = set()
-    good_bytes = 0
-    with out_path.open("rb") as fh:
-        for raw in fh:
-            try:
-                rec = json.loads(raw)
-            except json.JSONDecodeError:
-                break
-            if not raw.endswith(b"\n"):
-                break
-            if settings is not None and rec.get("settings_key") != settings:
-                raise ConfigError(
-                    f"{out_path} holds rows scored with other settings ({rec.get('settings_key')})",
-                    remedy="use another --out, or --overwrite to start again",
-                )
-            done.add(rec["id"])
-            good_bytes += len(raw)
-    if good_bytes < out_path.stat().st_size:
-        log.warning("dropping a torn last line from %s (killed run)", out_path)
-        with out_path.open("r+b") as fh:
-            fh.truncate(good_bytes)
-    return done
-
-
-def read_results(out_path: Path) -> list[dict[str, Any]]:
-    """All per-row results in a scores JSONL file."""
-    results = []
-    with Path(out_path).open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                results.append(json.loads(line))
-    return results
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return _finite(obj)
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
-def score_rows(
-    rows: Iterable[dict[str, Any]],
-    model: Any,
-    tokenizer: Any,
-    out_path: str | Path,
-    *,
-    config: ScoreConfig | None = None,
-    equivalence: Equivalence | None = None,
-    model_name: str = "model",
-    progress: bool = False,
-) -> list[dict[str, Any]]:
-    """Score rows with a model, appending one JSON object per row to ``out_path`` (resumable).
-
-    Args:
-        rows: Dataset rows (docs/ARCHITECTURE.md format).
-        model: Causal LM in eval mode.
-        tokenizer: Its tokenizer.
-        out_path: Per-row JSONL output; rows already there (same settings) are skipped.
-        config: Run settings.
-        equivalence: Clustering plug-in (default ``alias_v1``).
-        model_name: Recorded in the output.
-        progress: Show a progress bar on stderr.
-
-    Returns:
-        Every per-row result in ``out_path`` (old and new), in file order.
-    """
-    import torch
-
-    config = config or ScoreConfig()
-    equivalence = equivalence or AliasEquivalence()
-    out_path = Path(out_path)
-    settings = _settings_key(model_name, config, equivalence)
-    done = read_done(out_path, settings)
-    pending = [r for r in rows if r["id"] not in done]
-    seen: set[str] = set()
-    for r in pending:
-        if r["id"] in seen:
-            raise InputError(f"duplicate row id {r['id']!r}", remedy="deduplicate the dataset rows")
-        seen.add(r["id"])
-    log.info("%d rows to score, %d already in %s", len(pending), len(done), out_path)
-    runner = ModelRunner(model, tokenizer, config)
-
-    encoded: dict[str, dict[str, tuple[str, list[int]]]] = {}
-    for r in pending:
-        per: dict[str, tuple[str, list[int]]] = {}
-        for cond in CONDITIONS:
-            context = None if cond == "none" else r[f"context_{cond}"]
-            text = build_prompt(tokenizer, r["question"], context)
-            per[cond] = (text, _encode_prompt(tokenizer, text))
-        encoded[r["id"]] = per
-    pending.sort(key=lambda r: -max(len(v[1]) for v in encoded[r["id"]].values()))
-
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    bar = None
-    if progress:
-        try:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(pending), desc="scoring", unit="row")
-        except ImportError:  # pragma: no cover - tqdm ships with transformers
-            bar = None
-    torch.manual_seed(config.seed)
-    with out_path.open("a", encoding="utf-8") as fh:
-        for start in range(0, len(pending), config.batch_size):
-            chunk = pending[start : start + config.batch_size]
-            records = _score_chunk(chunk, encoded, runner, equivalence, config, model_name, settings)
-            for rec in records:
-                fh.write(json.dumps(_json_safe(rec), ensure_ascii=False, allow_nan=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-            if bar is not None:
-                bar.update(len(chunk))
-    if bar is not None:
-        bar.close()
-    return read_results(out_path)
-
-
-def _score_chunk(
-    chunk: list[dict[str, Any]],
-    encoded: dict[str, dict[str, tuple[str, list[int]]]],
-    runner: ModelRunner,
-    equivalence: Equivalence,
-    config: ScoreConfig,
-    model_name: str,
-    settings: str,
-) -> list[dict[str, Any]]:
-    tok = runner.tokenizer
-    keys = [(r["id"], cond) for r in chunk for cond in CONDITIONS]
-    prompt_ids = [encoded[rid][cond][1] for rid, cond in keys]
-    seeds = [stable_seed(config.seed, rid, cond) for rid, cond in keys]
-    gens = dict(zip(keys, runner.generate(prompt_ids, seeds), strict=True))
-
-    # candidate answers: the original and the counterfactual label under every condition
-    s_prompts, s_conts, s_keys = [], [], []
-    for r in chunk:
-        for cond in CONDITIONS:
-            text, ids = encoded[r["id"]][cond]
-            for which, label in (
-                ("original", r["object"]["label"]),
-                ("counter", r["counterfactual"]["label"]),
-            ):
-                s_prompts.append(ids)
-                # a missing label scores nothing (log-probability null), never the string "None"
-                cont = (
-                    tok(answer_text(text, str(label)), add_special_tokens=False)["input_ids"] if label else []
-                )
-                s_conts.append(cont)
-                s_keys.append((r["id"], cond, which))
-    scored = dict(zip(s_keys, runner.score(s_prompts, s_conts), strict=True))
-
-    records = []
-    for r in chunk:
-        rid, lang = r["id"], r["language"]
-        answers, counters = list(r["answers"]), list(r["counter_answers"])
-        rivals = list(r.get("rival_answers") or [])
-        groups = tuple(tuple(g) for g in (answers, counters, rivals) if g)
-        ectx = EquivalenceContext(question=r["question"], language=lang, answer_groups=groups)
-        conds: dict[str, dict[str, Any]] = {}
-        for cond in CONDITIONS:
-            g = gens[(rid, cond)]
-            raw = tok.decode(g.greedy, skip_special_tokens=True)
-            pred = _clean_text(raw)
-            lp_o, lp_s = scored[(rid, cond, "original")], scored[(rid, cond, "counter")]
-            rec: dict[str, Any] = {
-                "prompt_tokens": len(encoded[rid][cond][1]),
-                "prediction": pred,
-                "raw_prediction": raw,
-                "empty": not metrics.normalize_answer(pred, lang),
-                "truncated": g.greedy_truncated,
-                "generated_tokens": len(g.greedy),
-                "exact_original": metrics.exact_match(pred, answers, lang),
-                "contains_original": metrics.contains_match(pred, answers, lang),
-                "exact_counter": metrics.exact_match(pred, counters, lang),
-                "contains_counter": metrics.contains_match(pred, counters, lang),
-                "match": metrics.classify_prediction(pred, answers, counters, lang),
-                "logprob_original": sum(lp_o) if lp_o else None,
-                "logprob_counter": sum(lp_s) if lp_s else None,
-                "tokens_original": len(lp_o),
-                "tokens_counter": len(lp_s),
-                "acknowledges_conflict": (
-                    metrics.acknowledges_conflict(pred, answers, rivals, lang)
-                    if r["kind"] == "disputable"
-                    else None
-                ),
-            }
-            if config.top_k and g.first_logprobs is not None:
-                top = g.first_logprobs.topk(config.top_k)
-                rec["top_next_tokens"] = [
-                    [tok.decode([int(t)]), float(v)] for v, t in zip(top.values, top.indices, strict=True)
-                ]
-            if config.samples:
-                texts = [_clean_text(tok.decode(s, skip_special_tokens=True)) for s in g.samples]
-                labels = equivalence.cluster(texts, ectx)
-                rec.update(
-                    samples=texts,
-                    sample_truncated=g.sample_truncated,
-                    clusters=labels,
-                    semantic_entropy=metrics.semantic_entropy(g.logliks, labels),
-                    discrete_semantic_entropy=metrics.discrete_semantic_entropy(labels),
-                )
-            conds[cond] = rec
-        first = {c: gens[(rid, c)].first_logprobs for c in CONDITIONS}
-        psi: dict[str, dict[str, float]] = {"no_context": {}, "context_average": {}}
-        chi = math.nan
-        if all(v is not None for v in first.values()):
-            ctx = np.stack([first["original"].numpy(), first["counter"].numpy()])
-            scores = metrics.persuasion_scores(ctx, first["none"].numpy())
-            for ref in psi:
-                psi[ref] = dict(zip(("original", "counter"), scores[ref], strict=True))
-            chi = float(np.mean(scores["context_average"]))
-        cp: dict[str, float | None] = {"original": None, "counter": None}
-        if config.samples:
-            none_g = gens[(rid, "none")]
-            for c in ("original", "counter"):
-                cp[c] = metrics.coherent_persuasion(
-                    gens[(rid, c)].mean_dists,
-                    conds[c]["clusters"],
-                    none_g.mean_dists,
-                    conds["none"]["clusters"],
-                    smoothing=config.smoothing,
-                )
-        persuaded, stubborn = metrics.persuaded_stubborn(
-            conds["counter"]["prediction"], conds["none"]["prediction"], answers, counters, lang
-        )
-        records.append(
-            {
-                "id": rid,
-                "fact_id": r["fact_id"],
-                "language": lang,
-                "kind": r["kind"],
-                "relation": r["relation"],
-                "question": r["question"],
-                "object": str(r["object"]["label"] or ""),
-                "counterfactual": str(r["counterfactual"]["label"] or ""),
-                "model": model_name,
-                "settings_key": settings,
-                "settings": {**asdict(config), "equivalence": equivalence.name},
-                "conditions": conds,
-                "known": conds["none"]["contains_original"],
-                "persuaded": persuaded,
-                "stubborn": stubborn,
-                "persuasion": psi,
-                "susceptibility": chi,
-                "coherent_persuasion": cp,
-            }
-        )
-    return records

@@ -53,7 +53,8 @@ def _model(tiny: bool, hidden: int = 256, layers: int = 4):
 def _sequences(tok, repeat: int):
     from score_fixtures import sample_rows
 
-    from kcdata.score.runner import CONDITIONS, _encode_prompt, answer_text, build_prompt
+    from kcdata.score.rows import CONDITIONS
+    from kcdata.score.runner import _encode_prompt, answer_text, build_prompt
 
     prompts, conts = [], []
     for copy in range(repeat):

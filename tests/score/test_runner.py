@@ -1,4 +1,4 @@
-"""The runner with tiny random models (GPT-2 and Llama architectures)."""
+"""The runner and row scoring with tiny random models (GPT-2 and Llama architectures)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from kcdata.score.runner import ModelRunner, ScoreConfig, build_prompt, read_done, score_rows
+from kcdata.score.data import read_done
+from kcdata.score.rows import score_rows
+from kcdata.score.runner import ModelRunner, ScoreConfig, build_prompt
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
