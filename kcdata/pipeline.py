@@ -393,7 +393,19 @@ class _Tally:
 
 
 def _add_wikipedia(rows: list[dict[str, Any]], snapshot: Snapshot, config: BuildConfig) -> list[dict[str, Any]]:
-    """Attach Wikipedia passages where the source has article text (see kcdata.sources.wikipedia)."""
-    from kcdata.sources.wikipedia import attach_passages
+    """Attach Wikipedia passages where the source has article text (see kcdata.render.passages)."""
+    from kcdata.render.passages import attach_passages
+    from kcdata.sources.wikipedia import article_finder
 
-    return attach_passages(rows, snapshot, config, _Tally())
+    find = article_finder(snapshot, config)
+    if find is None:
+        if rows:
+            # A dump or local files hold no article text, and fetching an article per subject
+            # live would take days at Wikimedia's request rate for a dump-sized build.
+            log.warning(
+                "no Wikipedia passages for source %r: it holds no article text (the sample and "
+                "--source api have them); rows keep their template contexts",
+                config.source,
+            )
+        return rows
+    return attach_passages(rows, find, _Tally())

@@ -6,6 +6,7 @@ import urllib.parse
 
 import pytest
 
+from kcdata.render import passages as ps
 from kcdata.sources import wikipedia as wp
 
 from .conftest import FIXTURES, Reply, Seen, fixture_bytes
@@ -35,7 +36,7 @@ def test_fixture_texts_parse_to_plain_paragraphs(articles):
 
 
 def test_passage_mentions_object_and_subject_and_counter_replaces_all(articles):
-    p = wp.find_passage(
+    p = ps.find_passage(
         articles["United States"],
         ["Washington, D.C.", "Washington"],
         ["United States", "U.S.", "USA"],
@@ -61,7 +62,7 @@ def test_aliases_case_insensitive_word_boundaries_consistent_replacement():
         "Toronto is in Canada. The capital of Ontario is Toronto, often called T.O. "
         "or the 6ix; toronto is large. Torontonians like TORONTO.",
     )
-    p = wp.find_passage(art, ["Toronto", "T.O.", "the 6ix"], ["Ontario"], replacement="Ottawa")
+    p = ps.find_passage(art, ["Toronto", "T.O.", "the 6ix"], ["Ontario"], replacement="Ottawa")
     assert p is not None
     assert p.text.startswith("The capital of Ontario is Toronto")
     assert p.mentions == ("Toronto", "T.O.", "the 6ix", "toronto")
@@ -74,22 +75,22 @@ def test_window_reaches_back_for_the_subject():
     art = wp.Article(
         "X", "en", "Freedonia is a small country. It is ruled from the hills. Its capital is Fredville."
     )
-    p = wp.find_passage(art, ["Fredville"], ["Freedonia"], replacement="Newtown")
+    p = ps.find_passage(art, ["Fredville"], ["Freedonia"], replacement="Newtown")
     assert p is not None and p.n_sentences == 3 and p.mentions_subject
-    p2 = wp.find_passage(art, ["Fredville"], ["Freedonia"], max_sentences=2)
+    p2 = ps.find_passage(art, ["Fredville"], ["Freedonia"], max_sentences=2)
     assert p2 is not None and not p2.mentions_subject and p2.text == "Its capital is Fredville."
-    assert wp.find_passage(art, ["Atlantis"], ["Freedonia"]) is None
+    assert ps.find_passage(art, ["Atlantis"], ["Freedonia"]) is None
 
 
 def test_counter_passage_helper(articles):
-    p = wp.find_passage(articles["Bodmin"], ["Cornwall"], ["Bodmin"])
+    p = ps.find_passage(articles["Bodmin"], ["Cornwall"], ["Bodmin"])
     assert p is not None and p.counter_text is None and p.mentions_subject
-    c = wp.counter_passage(p, ["Cornwall", "Kernow"], "Devon")
+    c = ps.counter_passage(p, ["Cornwall", "Kernow"], "Devon")
     assert "Cornwall" not in c.counter_text and "Devon" in c.counter_text
 
 
 def test_other_languages_use_their_sentencizer(articles):
-    p = wp.find_passage(articles["BBDO"], ["New York"], ["BBDO"], replacement="Chicago")
+    p = ps.find_passage(articles["BBDO"], ["New York"], ["BBDO"], replacement="Chicago")
     assert p is not None and "Chicago" in p.counter_text and p.language == "de"
 
 
@@ -123,7 +124,7 @@ def test_live_article_through_wikipedia_api_and_our_client(loopback, make_client
     reqs = loopback.requests()
     assert all(r.headers["user-agent"].startswith("kcdata-tests/0.1") for r in reqs)
     assert all(r.params.get("maxlag") == "5" for r in reqs)
-    p = wp.find_passage(art, ["Guido van Rossum", "van Rossum"], ["Python"], replacement="Ada Lovelace")
+    p = ps.find_passage(art, ["Guido van Rossum", "van Rossum"], ["Python"], replacement="Ada Lovelace")
     assert p is not None and "Ada Lovelace" in p.counter_text
     assert "van Rossum" not in p.counter_text
 
@@ -186,7 +187,7 @@ def test_attach_passages_uses_bundled_articles_by_sitelink(articles):
         _row("United States", "Washington, D.C.", "Boston", lang="de"),
         _row("United States", "1776", "1777", value_type="time"),
     ]
-    out = wp.attach_passages(rows, snapshot, SimpleNamespace(source="sample"), rejects)
+    out = ps.attach_passages(rows, wp.article_finder(snapshot, SimpleNamespace(source="sample")), rejects)
     assert out[0]["wiki_source"]["revision_id"] == 922519903
     assert "Washington, D.C." in out[0]["wiki_context_original"]
     assert "Boston" in out[0]["wiki_context_counter"]
@@ -196,26 +197,25 @@ def test_attach_passages_uses_bundled_articles_by_sitelink(articles):
     assert rejects.counts["no_wikipedia_passage"] == 2
 
 
-def test_attach_passages_without_article_text_changes_nothing():
+def test_a_source_without_article_text_has_no_article_finder():
     from types import SimpleNamespace
 
-    rows = [_row("United States", "Washington, D.C.", "Boston")]
-    before = [dict(r) for r in rows]
-    assert (
-        wp.attach_passages(rows, SimpleNamespace(entities=[]), SimpleNamespace(source="sample"), None)
-        == before
-    )
+    assert wp.article_finder(SimpleNamespace(entities=[]), SimpleNamespace(source="sample")) is None
+    assert wp.article_finder(SimpleNamespace(entities=[], articles=[]), SimpleNamespace(source="dump")) is None
 
 
-def test_dump_build_without_article_text_says_so(caplog):
-    from types import SimpleNamespace
+def test_dump_build_without_article_text_says_so(caplog, tmp_path):
+    from kcdata.config import BuildConfig
+    from kcdata.pipeline import run_build
+    from kcdata.resources import sample_dir
 
-    rows = [_row("United States", "Washington, D.C.", "Boston")]
-    before = [dict(r) for r in rows]
-    config = SimpleNamespace(source="dump", wikipedia=True)
-    with caplog.at_level("WARNING", logger="kcdata.sources.wikipedia"):
-        assert wp.attach_passages(rows, SimpleNamespace(entities=[]), config, None) == before
+    config = BuildConfig(source="dump", source_path=str(sample_dir() / "entities.json.gz"), as_of="2024-06-01",
+                         relations=("P36", "P17", "P6"))
+    with caplog.at_level("WARNING", logger="kcdata.pipeline"):
+        result = run_build(config, tmp_path / "out")
+    assert sum(result.rows.values()) > 0
     assert "no Wikipedia passages for source 'dump'" in caplog.text
+    assert result.manifest["wikipedia"]["rows_with_passage"] == 0
 
 
 def test_offline_miss_through_wikipedia_api_names_the_request(make_client):
@@ -228,9 +228,9 @@ def test_offline_miss_through_wikipedia_api_names_the_request(make_client):
 
 def test_replacing_a_form_that_ends_the_sentence_keeps_the_period():
     art = wp.Article("US", "en", "The capital of the United States is Washington, D.C. The states elect it.")
-    p = wp.find_passage(art, ["Washington, D.C."], ["United States"], replacement="Philadelphia")
+    p = ps.find_passage(art, ["Washington, D.C."], ["United States"], replacement="Philadelphia")
     assert p is not None
     assert p.counter_text == "The capital of the United States is Philadelphia. The states elect it."
     art2 = wp.Article("US", "en", "Its capital is Washington, D.C., a federal district.")
-    p2 = wp.find_passage(art2, ["Washington, D.C."], [], replacement="Philadelphia")
+    p2 = ps.find_passage(art2, ["Washington, D.C."], [], replacement="Philadelphia")
     assert p2 is not None and p2.counter_text == "Its capital is Philadelphia, a federal district."
