@@ -1,4 +1,7 @@
-"""Where entities come from: the embedded snapshot, entity files, the live Wikidata API, the dump.
+"""Where entities come from: the embedded snapshot, entity files, the live Wikidata API, the dump,
+and Wikipedia articles.
 
-Every source yields raw Wikibase entity dicts; ``kcdata.facts`` turns them into facts.
+Each source returns a :class:`~kcdata.sources.snapshot.Snapshot`: entity dicts that
+:mod:`kcdata.facts` turns into facts (sample, files, API), or facts already made by the dump's
+workers with the same parser.
 """

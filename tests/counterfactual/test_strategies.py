@@ -12,7 +12,6 @@ from cf_helpers import AS_OF, LANGS, fact, item, judged, quantity, store, time_s
 from kcdata.counterfactual import BY_KIND, BY_VALUE_TYPE, STRATEGIES, Pool, choose, get_strategy, plan
 from kcdata.counterfactual.strategies import POPULARITY_NEIGHBOURS, shift_date
 from kcdata.errors import ConfigError, SkipItem
-from kcdata.normalise import collision_key_v1
 from kcdata.relations import load_relations
 from kcdata.types import TimeValue
 
@@ -227,8 +226,3 @@ def test_a_value_type_without_strategy_is_skipped():
         choose(f, cls, spec, Pool(), labels, ["en"], 0)
     assert err.value.detail == "Q1:P36: no strategy for value type string"
 
-
-def test_collision_key_is_the_documented_v1_rule():
-    assert collision_key_v1(" «Alpha City.» ") == "alpha city"
-    assert collision_key_v1("Ｐａｒｉｓ") == "paris"
-    assert collision_key_v1("The U.K.") == "the u.k"  # articles and inner dots stay
