@@ -6,6 +6,7 @@ Rows are plain dicts whose contract is ``schemas/row.schema.json`` (see :func:`k
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -291,13 +292,5 @@ class Provenance:
     """kcdata version that built the row."""
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dict for the row."""
-        return {
-            "source": self.source,
-            "entity_revision": self.entity_revision,
-            "dump_date": self.dump_date,
-            "retrieved": self.retrieved,
-            "template_id": self.template_id,
-            "template_version": self.template_version,
-            "tool_version": self.tool_version,
-        }
+        """Plain dict for the row, fields in their declared order."""
+        return dataclasses.asdict(self)
