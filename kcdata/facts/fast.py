@@ -8,7 +8,7 @@ is decoded against typed structs built for the asked relations, qualifiers and l
 name only the fields facts read: references, hashes, descriptions, other claims, qualifiers and
 languages are skipped inside the C decoder instead of becoming Python objects. Without msgspec (or for any
 line whose shape the structs do not describe) it falls back to the dict path,
-:func:`kcdata.sources.dump.fast_slim` plus :func:`~kcdata.facts.parse_entity`, so the result is
+:func:`kcdata.facts.slim.fast_slim` plus :func:`~kcdata.facts.parse_entity`, so the result is
 always the same; a test checks that on every fixture entity.
 """
 
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from kcdata.facts import _TIME_RE, parse_entity, parse_entity_info
+from kcdata.facts.slim import fast_slim
 from kcdata.types import GREGORIAN, Entity, Fact, Quantity, Statement, TimeValue, Value, fast_constructor
 
 try:  # optional (extra "fast")
@@ -88,7 +89,7 @@ def _unit_id(unit: str) -> str:
 def dict_record(
     entity: dict[str, Any], source: str = "dump", qualifiers: frozenset[str] | None = None
 ) -> EntityRecord | None:
-    """The record of a slim entity dict (see :func:`kcdata.sources.dump.slim_entity`)."""
+    """The record of a slim entity dict (see :func:`kcdata.facts.slim.slim_entity`)."""
     facts = parse_entity(entity, source, qualifiers=qualifiers)
     facts = tuple(sorted(facts, key=lambda f: _pid_order(f.relation)))
     if not facts:
@@ -463,8 +464,6 @@ def entity_record(
             return _msgspec_record(line, relations, languages, source, qualifiers)
         except _ERRORS:
             pass  # a shape the structs do not describe, or bad JSON: the dict path decides
-    from kcdata.sources.dump import fast_slim
-
     slim = fast_slim(bytes(line), relations, languages, references=False)
     return dict_record(slim, source, qualifiers) if slim is not None else None
 
@@ -484,7 +483,5 @@ def terms_entity(line: bytes, languages: frozenset[str] | None = None) -> Entity
             return Entity(id=ent.id, labels=labels, aliases=aliases)
         except _ERRORS:
             pass
-    from kcdata.sources.dump import fast_slim
-
     return parse_entity_info(fast_slim(line, None, languages, terms_only_=True))
 

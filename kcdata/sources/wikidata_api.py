@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from kcdata.errors import ConfigError, SourceError
+from kcdata.facts.slim import referenced_ids
 from kcdata.http import HttpClient
-from kcdata.sources.dump import referenced_ids
 
 log = logging.getLogger(__name__)
 

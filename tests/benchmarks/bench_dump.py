@@ -7,7 +7,7 @@ at least ``--size-mb`` compressed megabytes from the real fixture entities in
 a. ``naive``   — ``gzip.open`` + ``json.loads`` on every line (all entities);
 b. ``floor``   — decompress and split lines only (stdlib gzip, and the fastest installed codec);
 c. ``kcdata``  — :func:`kcdata.sources.dump.iter_dump` extracting facts for the sample's
-   relations as ``kcdata build --source dump`` does (``records=True``: facts, labels and
+   relations as ``kcdata build --source dump`` does (``DumpOutput.RECORDS``: facts, labels and
    aliases in the build's languages, sitelink counts and referenced ids, made in the workers
    straight from the raw lines, keeping the qualifiers the rules read), with 1 and 2 workers.
 
@@ -46,7 +46,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from kcdata.facts import fast, slim  # noqa: E402
 from kcdata.sources import dump as dump_mod  # noqa: E402
+from kcdata.sources.dump import DumpOutput  # noqa: E402
 
 FIXTURES = Path(os.environ.get("KCDATA_FIXTURES", REPO.parent / "shared" / "fixtures"))
 LANGUAGES = ("de", "en", "fr", "mul", "ru")
@@ -130,13 +132,6 @@ def make_dump(path: Path, size_mb: float) -> tuple[int, int]:
 # -- the variants, each run in a fresh process --------------------------------------------------
 
 
-def facts_for(entity: dict[str, Any], relations: frozenset[str]) -> Any:
-    """The dict path's per-entity work (``--work dict-facts``): slim entity dict -> facts."""
-    from kcdata.facts import parse_entity
-
-    return parse_entity(entity, "dump", relations) or None
-
-
 def run_naive(path: str, relations: frozenset[str]) -> dict[str, Any]:
     n = kept = 0
     nbytes = 0
@@ -178,23 +173,23 @@ def run_kcdata(
     path: str, relations: frozenset[str], workers: int, work: str = "facts", intern: bool = True
 ) -> dict[str, Any]:
     from kcdata.classify import load_rules
-    from kcdata.facts import fast
 
-    if not intern:  # a one-entry table: every value is built anew (workers fork this state)
+    # workers fork this state
+    if not intern:  # a one-entry table: every value is built anew
         fast._INTERN_MAX = 0
+    if work == "dict-facts":  # the records by the dict path (fast_slim + parse_entity), as without msgspec
+        fast.msgspec = None
     stats = dump_mod.DumpStats()
-    fn = functools.partial(facts_for, relations=relations) if work == "dict-facts" else None
     kept = 0
     # "facts": what `kcdata build --source dump` runs: records (facts + entity info + ids) made
-    # in the workers straight from the raw lines
-    records = work == "facts"
+    # in the workers straight from the raw lines; "slim": the slim entity dicts alone
+    records = work != "slim"
     for _ in dump_mod.iter_dump(
         path,
+        output=DumpOutput.RECORDS if records else DumpOutput.SLIM,
         relations=relations,
         languages=LANGUAGES if records else None,
         qualifiers=load_rules().qualifiers if records else None,
-        fn=fn,
-        records=records,
         workers=workers,
         stats=stats,
     ):
@@ -321,8 +316,9 @@ def main() -> None:
         choices=("facts", "dict-facts", "slim"),
         default="facts",
         help="kcdata's per-entity work: facts (what the build runs: facts, entity info and "
-        "referenced ids made in the workers from the raw lines; default), dict-facts (slim "
-        "entity dicts, then kcdata.facts.parse_entity) or slim (the dicts alone)",
+        "referenced ids made in the workers from the raw lines; default), dict-facts (the same "
+        "records by the dict path, as without msgspec: slim entity dicts, then "
+        "kcdata.facts.parse_entity) or slim (the slim entity dicts alone)",
     )
     ap.add_argument(
         "--no-intern",
@@ -363,7 +359,7 @@ def main() -> None:
         print(
             f"work: {args.work}{' (no interning)' if args.no_intern else ''}; "
             f"relations: {','.join(relations)}; cores: {os.cpu_count()}; codec: {dump_mod.GZIP_BACKEND}; "
-            f"json: {dump_mod.JSON_BACKEND}; records: {dump_mod.RECORD_BACKEND}",
+            f"json: {slim.JSON_BACKEND}; records: {'dict' if args.work == 'dict-facts' else fast.BACKEND}",
             flush=True,
         )
         variants = ["naive", "floor-gzip", "floor-fast", "kcdata-1", "kcdata-2"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import functools
 import gzip
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -13,8 +14,12 @@ from typing import Any
 import pytest
 
 from kcdata.errors import ConfigError, InputError
-from kcdata.sources import dump
-from kcdata.sources.dump import DumpError, DumpStats, iter_dump, slim_entity
+from kcdata.facts import parse_entity_info, slim
+from kcdata.facts.fast import EntityRecord
+from kcdata.facts.slim import referenced_ids, slim_entity, terms_only
+from kcdata.sources import dump, dump_scan
+from kcdata.sources.dump import DumpError, DumpOutput, DumpStats, iter_dump, iter_records
+from kcdata.types import Entity
 
 from .conftest import FIXTURES
 
@@ -75,10 +80,10 @@ def test_fast_slim_equals_full_parse_on_every_fixture_entity(relations, language
     for line in all_fixture_lines():
         full = json.loads(line)
         want = slim_entity(full, relations, languages, references)
-        got = dump.fast_slim(line, relations, languages, references=references)
+        got = slim.fast_slim(line, relations, languages, references=references)
         assert got == want, full.get("id")
         assert json.dumps(got) == json.dumps(want), full.get("id")  # same key order too
-        assert dump.fast_slim(line, None, languages, terms_only_=True) == dump.terms_only(full, languages)
+        assert slim.fast_slim(line, None, languages, terms_only_=True) == terms_only(full, languages)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -92,7 +97,11 @@ def test_iter_dump_all_codecs_and_workers_agree(closed_dump, tmp_path, workers, 
         path = tmp_path / "d.json.bz2"
         path.write_bytes(bz2.compress(closed_dump.read_bytes()))
     stats = DumpStats()
-    got = list(iter_dump(path, relations=RELATIONS, workers=workers, stats=stats, chunk_bytes=256 * 1024))
+    got = list(
+        iter_dump(
+            path, output=DumpOutput.SLIM, relations=RELATIONS, workers=workers, stats=stats, chunk_bytes=256 * 1024
+        )
+    )
     assert got == expected(dump_lines(FIRST50), RELATIONS, references=False)
     assert stats.entities == 49
     assert stats.bytes_in == closed_dump.stat().st_size
@@ -101,36 +110,43 @@ def test_iter_dump_all_codecs_and_workers_agree(closed_dump, tmp_path, workers, 
 
 def test_wdtk_2015_dump_without_prefilter_hits(tmp_path):
     stats = DumpStats()
-    got = list(iter_dump(WDTK, relations={"P31"}, stats=stats))
+    got = list(iter_dump(WDTK, output=DumpOutput.SLIM, relations={"P31"}, stats=stats))
     assert [e["id"] for e in got] == [e["id"] for e in expected(dump_lines(WDTK), {"P31"})]
     assert stats.entities == 101
-    assert list(iter_dump(WDTK, relations={"P6"})) == []
+    assert list(iter_dump(WDTK, output=DumpOutput.SLIM, relations={"P6"})) == []
 
 
-def test_ids_filter_and_per_entity_function_in_workers(closed_dump):
-    got = list(iter_dump(closed_dump, ids={"Q31", "Q142"}, fn=_id_and_claims, workers=2))
-    assert sorted(got) == sorted([("Q31", ["P6"]), ("Q142", ["P6"])]) or {g[0] for g in got} == {
-        "Q31",
-        "Q142",
-    }
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ids_filter_gives_the_whole_entities_in_workers(closed_dump, workers):
+    ids = {"Q31", "Q142"}
+    got = list(iter_dump(closed_dump, output=DumpOutput.FULL, ids=ids, workers=workers))
+    want = [e for e in map(json.loads, dump_lines(FIRST50)) if e["id"] in ids]
+    assert len(want) == 2 and got == want
+    assert all("P6" in e["claims"] and "descriptions" in e for e in got)  # whole, not slim
+    terms = list(iter_dump(closed_dump, output=DumpOutput.TERMS, ids=ids, languages=["fr"], workers=workers))
+    assert terms == [terms_only(e, frozenset({"fr", "mul"})) for e in want]
 
 
-def _id_and_claims(entity: dict[str, Any]) -> tuple[str, list[str]]:
-    return entity["id"], sorted(p for p in entity.get("claims", {}) if p == "P6")
-
-
-def test_iter_entities_second_pass_has_terms_of_referenced_entities(closed_dump):
-    ents = list(dump.iter_entities(closed_dump, ["P36"], ["en", "fr"]))
-    subjects = [e for e in ents if "claims" in e]
-    terms = [e for e in ents if "claims" not in e]
-    assert subjects and terms
-    refs = set().union(*(dump.referenced_ids(e) for e in subjects))
-    assert {e["id"] for e in terms} <= refs
-    assert all(set(e["labels"]) <= {"en", "fr"} for e in ents)
+def test_second_pass_has_terms_of_referenced_entities(closed_dump):
+    got = list(iter_records(closed_dump, ["P36"], ["en", "fr"]))
+    records = [r for r in got if isinstance(r, EntityRecord)]
+    terms = [r for r in got if isinstance(r, Entity)]
+    assert records and terms and got == records + terms  # subjects, then the second pass
+    # the same subjects and referenced ids as the slim entity dicts of the first pass
+    subjects = list(iter_dump(closed_dump, output=DumpOutput.SLIM, relations=["P36"], languages=["en", "fr"]))
+    assert [r.entity.id for r in records] == [e["id"] for e in subjects]
+    refs = set().union(*(referenced_ids(e) for e in subjects))
+    assert set().union(*(r.references for r in records)) == refs
+    assert {e.id for e in terms} <= refs
+    assert all(set(e.labels) <= {"en", "fr"} for e in [*(r.entity for r in records), *terms])
     # the capital (P36) of the United Kingdom (Q145) is London (Q84), also in the excerpt
-    london = next(e for e in terms if e["id"] == "Q84")
-    assert london["labels"]["en"]["value"] == "London"
-    assert set(london) == {"type", "id", "labels", "aliases"}
+    london = next(e for e in terms if e.id == "Q84")
+    assert london.labels["en"] == "London"
+    # the label pass as dicts: terms only
+    (london_dict,) = iter_dump(closed_dump, output=DumpOutput.TERMS, ids={"Q84"}, languages=["en", "fr"])
+    assert london_dict["labels"]["en"]["value"] == "London"
+    assert set(london_dict) == {"type", "id", "labels", "aliases"}
+    assert parse_entity_info(london_dict) == london
 
 
 def test_dump_facts_equal_snapshot_facts(closed_dump):
@@ -138,25 +154,46 @@ def test_dump_facts_equal_snapshot_facts(closed_dump):
     facts = pytest.importorskip("kcdata.facts")
     full = {json.loads(ln)["id"]: json.loads(ln) for ln in dump_lines(FIRST50)}
     got = {}
-    for ent in iter_dump(closed_dump, relations=RELATIONS, workers=2):
+    for ent in iter_dump(closed_dump, output=DumpOutput.SLIM, relations=RELATIONS, workers=2):
         got[ent["id"]] = facts.parse_entity(ent, "dump")
     for qid, ent in full.items():
         want = [f for f in facts.parse_entity(ent, "dump") if f.relation in RELATIONS]
         assert got.get(qid, []) == want, qid
 
 
-def test_truncated_gzip_is_reported_with_offsets_and_nothing_written(closed_dump, tmp_path):
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_truncated_gzip_is_reported_with_offsets_and_a_build_writes_nothing(closed_dump, tmp_path):
+    from kcdata.config import BuildConfig
+    from kcdata.pipeline import run_build
+
     data = gzip.compress(closed_dump.read_bytes())
-    bad = tmp_path / "cut.json.gz"
+    good = tmp_path / "in" / "wikidata-20250101-all.json.gz"
+    good.parent.mkdir()
+    good.write_bytes(data)
+    bad = tmp_path / "in" / "cut.json.gz"
     bad.write_bytes(data[: len(data) // 2])
-    out = tmp_path / "out" / "entities.jsonl"
     with pytest.raises(DumpError) as err:
-        dump.write_jsonl_atomic(iter_dump(bad, relations=RELATIONS), out)
+        list(iter_dump(bad, output=DumpOutput.SLIM, relations=RELATIONS))
     msg = str(err.value)
     assert "truncated" in msg and "byte" in msg and "line" in msg
     assert isinstance(err.value, InputError)
-    assert not out.exists()
-    assert list(out.parent.iterdir()) == []
+
+    base = dict(source="dump", relations=("P36",), languages=("en",), as_of="2025-01-01", wikipedia=False)
+    out = tmp_path / "out"
+    run_build(BuildConfig(source_path=str(good), **base), out)
+    before = _hashes(out)
+    assert before
+    with pytest.raises(DumpError) as again:
+        run_build(BuildConfig(source_path=str(bad), **base), out)
+    assert str(again.value) == msg
+    assert _hashes(out) == before  # the existing output is untouched
+    with pytest.raises(DumpError):
+        run_build(BuildConfig(source_path=str(bad), **base), tmp_path / "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]  # nothing new, no temporary
 
 
 def test_corrupt_line_names_the_line(closed_dump, tmp_path):
@@ -165,22 +202,23 @@ def test_corrupt_line_names_the_line(closed_dump, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_bytes(b"\n".join(lines))
     with pytest.raises(DumpError, match=r"line 6 \(decompressed byte [\d,]+\)"):
-        list(iter_dump(bad, relations=None, workers=2))
+        list(iter_dump(bad, output=DumpOutput.FULL, workers=2))
 
 
 def test_unclosed_array_is_truncation(tmp_path):
     path = tmp_path / "excerpt.json"
     shutil.copy(FIRST50, path)  # the first 50 lines: no closing ']'
     with pytest.raises(DumpError, match="not closed"):
-        list(iter_dump(path, relations=RELATIONS))
-    assert len(list(iter_dump(path, relations=RELATIONS, require_end=False))) > 0
+        list(iter_dump(path, output=DumpOutput.SLIM, relations=RELATIONS))
+    assert len(list(iter_dump(path, output=DumpOutput.SLIM, relations=RELATIONS, require_end=False))) > 0
 
 
-def test_write_jsonl_atomic_roundtrip(closed_dump, tmp_path):
-    out = tmp_path / "e.jsonl"
-    n = dump.write_jsonl_atomic(iter_dump(closed_dump, relations={"P6"}), out)
-    rows = [json.loads(ln) for ln in out.read_text(encoding="utf-8").splitlines()]
-    assert n == len(rows) > 0 and all("P6" in r["claims"] for r in rows)
+def test_slim_entities_keep_only_the_asked_claims_and_round_trip_as_json(closed_dump):
+    got = list(iter_dump(closed_dump, output=DumpOutput.SLIM, relations={"P6"}))
+    assert got and all(set(e["claims"]) == {"P6"} for e in got)
+    assert all("descriptions" not in e for e in got)
+    lines = [json.dumps(e, ensure_ascii=False, sort_keys=True) for e in got]
+    assert [json.loads(ln) for ln in lines] == got
 
 
 def test_missing_file_and_bad_workers(tmp_path):
@@ -188,6 +226,33 @@ def test_missing_file_and_bad_workers(tmp_path):
         list(iter_dump(tmp_path / "nope.json.gz", relations={"P6"}))
     with pytest.raises(ConfigError, match="workers"):
         list(iter_dump(FIRST50, relations={"P6"}, workers=0))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "DumpOutput.RECORDS needs relations"),
+        ({"output": DumpOutput.RECORDS, "ids": {"Q31"}}, "DumpOutput.RECORDS needs relations"),
+        ({"output": DumpOutput.LABELS}, "DumpOutput.LABELS needs ids"),
+        ({"output": DumpOutput.TERMS, "relations": {"P6"}}, "DumpOutput.TERMS needs ids"),
+        ({"output": DumpOutput.TERMS, "ids": {"Q31"}, "relations": {"P6"}}, "not relations"),
+        ({"output": DumpOutput.FULL, "relations": {"P6"}}, "DumpOutput.FULL yields whole entities"),
+        ({"output": DumpOutput.FULL, "languages": ["en"]}, "DumpOutput.FULL yields whole entities"),
+        ({"output": DumpOutput.SLIM, "qualifiers": {"P585"}}, "qualifiers apply to DumpOutput.RECORDS"),
+        ({"output": "records-and-more", "relations": {"P6"}}, "unknown dump output 'records-and-more'"),
+    ],
+)
+def test_outputs_refuse_arguments_they_lack_or_do_not_take(tmp_path, kwargs, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        next(iter_dump(tmp_path / "nope.json", **kwargs))  # refused before the file is opened
+    assert err.value.remedy
+
+
+def test_outputs_by_name_and_records_by_default(closed_dump):
+    records = list(iter_dump(closed_dump, relations={"P36"}))
+    assert records and all(isinstance(r, EntityRecord) for r in records)
+    assert list(iter_dump(closed_dump, output="records", relations={"P36"})) == records
+    assert DumpOutput("slim") is DumpOutput.SLIM and DumpOutput.SLIM == "slim"
 
 
 def test_dump_date_from_name():
@@ -199,7 +264,9 @@ def test_memory_stays_bounded_with_many_chunks(closed_dump, tmp_path):
     """Tiny chunks, many in flight: results arrive in order, none lost or duplicated."""
     got = [
         e["id"]
-        for e in iter_dump(closed_dump, relations={"P31"}, workers=2, chunk_bytes=4096, max_in_flight=2)
+        for e in iter_dump(
+            closed_dump, output=DumpOutput.SLIM, relations={"P31"}, workers=2, chunk_bytes=4096, max_in_flight=2
+        )
     ]
     want = [e["id"] for e in expected(dump_lines(FIRST50), frozenset({"P31"}))]
     assert got == want
@@ -266,12 +333,13 @@ def test_stdlib_fallback_without_fast_extras(closed_dump, tmp_path, monkeypatch)
     """Without orjson and python-isal the same entities come out (stdlib json and gzip)."""
     gz = tmp_path / "d.json.gz"
     gz.write_bytes(gzip.compress(closed_dump.read_bytes()))
-    monkeypatch.setattr(dump, "_loads", json.loads)
+    monkeypatch.setattr(slim, "_loads", json.loads)
+    monkeypatch.setattr(dump_scan, "_loads", json.loads)
     monkeypatch.setattr(dump, "_igzip", None)
     monkeypatch.setattr(dump, "_igzip_threaded", None)
     stream, raw = dump.open_dump(gz)
     assert isinstance(stream, gzip.GzipFile)
     stream.close()
     raw.close()
-    got = list(iter_dump(gz, relations=RELATIONS))
+    got = list(iter_dump(gz, output=DumpOutput.SLIM, relations=RELATIONS))
     assert got == expected(dump_lines(FIRST50), RELATIONS, references=False)

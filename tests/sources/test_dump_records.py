@@ -10,7 +10,8 @@ import pytest
 
 from kcdata.classify import load_rules
 from kcdata.facts import fast, parse_entity, parse_entity_info
-from kcdata.sources.dump import fast_slim, iter_dump, iter_records, referenced_ids, slim_entity
+from kcdata.facts.slim import fast_slim, referenced_ids, slim_entity
+from kcdata.sources.dump import DumpError, DumpOutput, DumpStats, iter_dump, iter_records
 from kcdata.types import Entity, Fact, Quantity, Statement, TimeValue, Value, fast_constructor
 
 from .test_dump import FIRST50, all_fixture_lines, closed_dump  # noqa: F401 - fixture
@@ -164,7 +165,7 @@ def test_iter_records_two_passes_match_the_dict_entities(closed_dump):  # noqa: 
     terms = [r for r in got if isinstance(r, Entity)]
     assert records and terms and len(records) + len(terms) == len(got)
     want = {}
-    for e in iter_dump(closed_dump, relations=relations, languages=langs):
+    for e in iter_dump(closed_dump, output=DumpOutput.SLIM, relations=relations, languages=langs):
         want[e["id"]] = (parse_entity_info(e), tuple(parse_entity(e, "dump", qualifiers=RULES_QUALIFIERS)))
     assert {r.entity.id: (r.entity, r.facts) for r in records} == want
     refs = set().union(*(r.references for r in records))
@@ -178,8 +179,6 @@ def _in_dump(qid: str) -> bool:
 
 
 def test_corrupt_line_in_records_mode_names_the_line(closed_dump, tmp_path):  # noqa: F811
-    from kcdata.sources.dump import DumpError
-
     lines = closed_dump.read_bytes().split(b"\n")
     cut = lines[5].index(b'"P31":') + 40  # past the pre-filter's key, inside the statement
     lines[5] = lines[5][:cut]
@@ -192,7 +191,7 @@ def test_corrupt_line_in_records_mode_names_the_line(closed_dump, tmp_path):  # 
 def test_newlines_counted_from_gaps_equal_a_full_count():
     import random
 
-    from kcdata.sources.dump import _newlines
+    from kcdata.sources.dump_scan import _newlines
 
     rng = random.Random(7)
     for _ in range(2000):
@@ -211,25 +210,21 @@ def test_newlines_counted_from_gaps_equal_a_full_count():
 @pytest.mark.parametrize("workers", [1, 2])
 def test_line_numbers_stay_exact_across_small_chunks(closed_dump, tmp_path, workers):  # noqa: F811
     """One process counts lines while scanning, two count them while reading: same numbers."""
-    from kcdata.sources.dump import DumpError, DumpStats
-
     lines = closed_dump.read_bytes().split(b"\n")
     cut = lines[40].index(b'"P31":') + 40
     lines[40] = lines[40][:cut]  # line 41 of the file
     bad = tmp_path / "bad.json"
     bad.write_bytes(b"\n".join(lines))
     with pytest.raises(DumpError, match=r"line 41 \("):
-        list(iter_dump(bad, relations={"P31"}, records=True, chunk_bytes=4096, workers=workers))
+        list(iter_dump(bad, relations={"P31"}, output=DumpOutput.RECORDS, chunk_bytes=4096, workers=workers))
     stats = DumpStats()
-    got = list(iter_dump(closed_dump, relations={"P31"}, records=True, chunk_bytes=4096, stats=stats))
+    got = list(iter_dump(closed_dump, relations={"P31"}, output=DumpOutput.RECORDS, chunk_bytes=4096, stats=stats))
     assert stats.entities == 49 and len(got) == stats.results > 0
 
 
 @pytest.mark.parametrize("fault", ["truncated gzip", "unclosed array"])
 def test_stream_errors_name_the_same_line_with_any_number_of_workers(closed_dump, tmp_path, fault):  # noqa: F811
     import gzip
-
-    from kcdata.sources.dump import DumpError
 
     if fault == "truncated gzip":
         data = gzip.compress(closed_dump.read_bytes())
@@ -241,7 +236,7 @@ def test_stream_errors_name_the_same_line_with_any_number_of_workers(closed_dump
     messages = []
     for workers in (1, 2, 3):
         with pytest.raises(DumpError) as err:
-            list(iter_dump(bad, relations={"P31"}, records=True, chunk_bytes=8192, workers=workers))
+            list(iter_dump(bad, relations={"P31"}, output=DumpOutput.RECORDS, chunk_bytes=8192, workers=workers))
         messages.append(str(err.value))
     assert messages[0] == messages[1] == messages[2]
     assert "line" in messages[0] and "byte" in messages[0]
@@ -284,8 +279,6 @@ def test_fast_constructor_fills_a_dict_class_too():
 
 @pytest.mark.parametrize("content", [b"root:x:0:0:root:/root:/bin/bash\n", b"", b"  \n"])
 def test_a_file_that_is_no_dump_is_refused(tmp_path, content):
-    from kcdata.sources.dump import DumpError
-
     bad = tmp_path / "passwd"
     bad.write_bytes(content)
     with pytest.raises(DumpError, match="is not a Wikidata JSON dump"):
