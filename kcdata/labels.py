@@ -1,8 +1,9 @@
-"""Labels, aliases and popularity of entities: what every stage asks about an id.
+"""Labels, aliases, popularity and kind of entities: what every stage asks about an id.
 
 Filled by the sources (entity files, the dump's second pass, label tables); read by
-counterfactuals (alias collisions, language coverage), rendering (labels in the row's language)
-and the CLI. Never falls back to another language, except Wikidata's own ``mul`` label.
+counterfactuals (alias collisions, language coverage, substitutes of the same kind: classes,
+gender, lifetime), rendering (labels in the row's language) and the CLI. Never falls back to
+another language, except Wikidata's own ``mul`` label.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ MUL = "mul"  # Wikidata's "multiple languages" label, valid in every language wi
 
 @dataclass
 class LabelStore:
-    """Labels, aliases and popularity of entities, from entity files and label tables."""
+    """Labels, aliases, popularity and kind of entities, from entity files and label tables."""
 
     entities: dict[str, Entity] = field(default_factory=dict)
 
     def add(self, entity: Entity) -> None:
-        """Add or merge an entity; existing labels win (entity files before label tables)."""
+        """Add or merge an entity; existing labels win (entity files before label tables).
+
+        Every other field too: an existing known value (sitelinks, classes, gender, born, died)
+        wins, an unknown one (``None``, no classes) is filled from ``entity``.
+        """
         cur = self.entities.get(entity.id)
         if cur is None:
             self.entities[entity.id] = entity
@@ -32,10 +37,17 @@ class LabelStore:
             id=cur.id, labels=labels, aliases=aliases,
             sitelinks=cur.sitelinks if cur.sitelinks is not None else entity.sitelinks,
             lastrevid=cur.lastrevid or entity.lastrevid, modified=cur.modified or entity.modified,
+            classes=cur.classes or entity.classes,
+            gender=cur.gender if cur.gender is not None else entity.gender,
+            born=cur.born if cur.born is not None else entity.born,
+            died=cur.died if cur.died is not None else entity.died,
         )
 
     def add_label(self, qid: str, lang: str, label: str) -> None:
-        """Add one label from a label table (never overrides an entity file's label)."""
+        """Add one label from a label table (never overrides an entity file's label).
+
+        A label table knows no classes, gender or lifetime: an entity it adds has them unknown.
+        """
         cur = self.entities.get(qid)
         if cur is None:
             self.entities[qid] = Entity(id=qid, labels={lang: label})
@@ -72,3 +84,19 @@ class LabelStore:
         """Sitelink count, a popularity proxy, when known."""
         e = self.entities.get(qid or "")
         return e.sitelinks if e else None
+
+    def classes(self, qid: str | None) -> tuple[str, ...]:
+        """``P31`` (instance of) item ids of ``qid``, ``()`` when unknown."""
+        e = self.entities.get(qid or "")
+        return e.classes if e else ()
+
+    def gender(self, qid: str | None) -> str | None:
+        """``P21`` (sex or gender) item id of ``qid``, when known."""
+        e = self.entities.get(qid or "")
+        return e.gender if e else None
+
+    def lifetime(self, qid: str | None) -> tuple[int | None, int | None]:
+        """``(born, died)``: the signed years of ``P569`` and ``P570`` of ``qid``, each None when
+        unknown (or known only coarser than a year)."""
+        e = self.entities.get(qid or "")
+        return (e.born, e.died) if e else (None, None)

@@ -209,7 +209,8 @@ class Statement:
 
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """Labels and aliases of an entity, per language, plus what popularity and provenance need."""
+    """Labels and aliases of an entity, per language, plus what popularity and provenance need, and
+    its kind (classes, gender, lifetime) for counterfactual substitutes of the same kind."""
 
     id: str
     labels: dict[str, str] = field(default_factory=dict)
@@ -218,6 +219,17 @@ class Entity:
     """Number of sitelinks, a popularity proxy."""
     lastrevid: int | None = None
     modified: str | None = None
+    classes: tuple[str, ...] = ()
+    """``P31`` (instance of) item ids in statement order, deprecated statements skipped,
+    duplicates removed: what kind of thing the entity is (``('Q5',)`` a human)."""
+    gender: str | None = None
+    """``P21`` (sex or gender) item id: the first non-deprecated one, preferred rank first."""
+    born: int | None = None
+    """Year of ``P569`` (date of birth), signed as :attr:`TimeValue.year` (-44 is 44 BCE): the
+    first preferred-rank value at year precision or finer, else the first normal-rank one; None
+    when unknown or coarser than a year."""
+    died: int | None = None
+    """Year of ``P570`` (date of death), chosen as :attr:`born` is."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from kcdata.errors import InputError
-from kcdata.types import GREGORIAN, Entity, Fact, Quantity, Statement, TimeValue, Value
+from kcdata.types import GREGORIAN, PRECISION_YEAR, Entity, Fact, Quantity, Statement, TimeValue, Value
 
 _TIME_RE = re.compile(r"^([+-]?)(\d+)-(\d{2})-(\d{2})T")
 _ENTITY_URI = "http://www.wikidata.org/entity/"
+_PREFIX = {"item": "Q", "property": "P", "lexeme": "L"}
+
+INFO_PROPERTIES = frozenset({"P21", "P31", "P569", "P570"})
+"""The claims :func:`parse_entity_info` reads for an entity's kind: ``P31`` instance of (its
+classes), ``P21`` sex or gender, ``P569`` / ``P570`` dates of birth and death (its lifetime)."""
 
 
 def parse_time(value: dict[str, Any]) -> TimeValue:
@@ -124,8 +129,99 @@ def parse_statement(claim: dict[str, Any], qualifiers_wanted: frozenset[str] | N
     )
 
 
+def best_ranked(candidates: Iterable[tuple[bool, Any]]) -> Any:
+    """The first value of the preferred-rank ``(preferred, value)`` pairs, else the first one.
+
+    ``candidates`` are the usable values of the non-deprecated statements, in statement order;
+    ``None`` when there is none.
+    """
+    first = None
+    for preferred, value in candidates:
+        if preferred:
+            return value
+        if first is None:
+            first = value
+    return first
+
+
+def _ranked_datavalues(group: Any) -> Iterator[tuple[bool, dict[str, Any]]]:
+    """(preferred, datavalue) of a statement list's non-deprecated value snaks, in order."""
+    if not isinstance(group, list):
+        return
+    for st in group:
+        if not isinstance(st, dict):
+            continue
+        rank = st.get("rank", "normal")
+        if rank == "deprecated":
+            continue
+        snak = st.get("mainsnak")
+        if not isinstance(snak, dict) or snak.get("snaktype", "value") != "value":
+            continue
+        dv = snak.get("datavalue")
+        if isinstance(dv, dict):
+            yield rank == "preferred", dv
+
+
+def _item_ids(group: Any) -> Iterator[tuple[bool, str]]:
+    for preferred, dv in _ranked_datavalues(group):
+        v = dv.get("value")
+        if dv.get("type") != "wikibase-entityid" or not isinstance(v, dict):
+            continue
+        eid = v.get("id")
+        if isinstance(eid, str) and eid:
+            yield preferred, eid
+            continue
+        num = v.get("numeric-id")
+        if isinstance(num, int) and not isinstance(num, bool):
+            kind = v.get("entity-type", "")
+            yield preferred, f"{_PREFIX.get(kind, 'Q') if isinstance(kind, str) else 'Q'}{num}"
+
+
+def time_year(time: str, precision: int) -> int | None:
+    """The signed year of a Wikidata time string at year precision or finer, else None."""
+    if precision < PRECISION_YEAR:
+        return None
+    m = _TIME_RE.match(time)
+    if m is None:
+        return None
+    try:
+        year = int(m.group(2))
+    except ValueError:  # more digits than Python converts
+        return None
+    return -year if m.group(1) == "-" else year
+
+
+def _years(group: Any) -> Iterator[tuple[bool, int]]:
+    for preferred, dv in _ranked_datavalues(group):
+        v = dv.get("value")
+        if dv.get("type") != "time" or not isinstance(v, dict):
+            continue
+        time, precision = v.get("time"), v.get("precision", 11)
+        if isinstance(time, str) and isinstance(precision, int) and not isinstance(precision, bool):
+            year = time_year(time, precision)
+            if year is not None:
+                yield preferred, year
+
+
+def claims_info(claims: Any) -> tuple[tuple[str, ...], str | None, int | None, int | None]:
+    """``(classes, gender, born, died)`` from an entity's ``claims`` dict (see
+    :class:`~kcdata.types.Entity`); odd or missing values give ``((), None, None, None)`` parts,
+    never an error."""
+    if not isinstance(claims, dict) or not claims:
+        return (), None, None, None
+    classes = tuple(dict.fromkeys(eid for _, eid in _item_ids(claims.get("P31"))))
+    return (
+        classes,
+        best_ranked(_item_ids(claims.get("P21"))),
+        best_ranked(_years(claims.get("P569"))),
+        best_ranked(_years(claims.get("P570"))),
+    )
+
+
 def parse_entity_info(entity: dict[str, Any]) -> Entity:
-    """Labels, aliases, sitelink count and revision of an entity."""
+    """Labels, aliases, sitelink count and revision of an entity, and its kind: classes
+    (``P31``), gender (``P21``) and years of birth and death (``P569``, ``P570``), read from its
+    ``claims`` (or ``statements``) as :func:`claims_info` reads them."""
     labels = {
         lang: obj["value"]
         for lang, obj in (entity.get("labels") or {}).items()
@@ -139,6 +235,7 @@ def parse_entity_info(entity: dict[str, Any]) -> Entity:
             if vals:
                 aliases[lang] = vals
     sitelinks = entity.get("sitelinks")
+    classes, gender, born, died = claims_info(entity.get("claims") or entity.get("statements"))
     return Entity(
         id=entity["id"],
         labels=labels,
@@ -146,6 +243,10 @@ def parse_entity_info(entity: dict[str, Any]) -> Entity:
         sitelinks=len(sitelinks) if isinstance(sitelinks, dict) else None,
         lastrevid=entity.get("lastrevid"),
         modified=entity.get("modified"),
+        classes=classes,
+        gender=gender,
+        born=born,
+        died=died,
     )
 
 

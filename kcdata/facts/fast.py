@@ -1,15 +1,20 @@
 """Raw entity JSON straight to facts, for the dump's hot loop.
 
 :func:`entity_record` turns one dump line into what a build keeps of a subject entity — its
-:class:`~kcdata.types.Entity` (labels, aliases, sitelink count, revision) and its
-:class:`~kcdata.types.Fact` objects for the asked relations — plus the ids it references, without
-ever building the entity as Python dicts. With ``msgspec`` installed (the ``fast`` extra) the line
-is decoded against typed structs built for the asked relations, qualifiers and languages, which
-name only the fields facts read: references, hashes, descriptions, other claims, qualifiers and
-languages are skipped inside the C decoder instead of becoming Python objects. Without msgspec (or for any
-line whose shape the structs do not describe) it falls back to the dict path,
-:func:`kcdata.facts.slim.fast_slim` plus :func:`~kcdata.facts.parse_entity`, so the result is
-always the same; a test checks that on every fixture entity.
+:class:`~kcdata.types.Entity` (labels, aliases, sitelink count, revision, and its kind: classes,
+gender, years of birth and death) and its :class:`~kcdata.types.Fact` objects for the asked
+relations — plus the ids it references, without ever building the entity as Python dicts;
+:func:`terms_entity` makes the :class:`~kcdata.types.Entity` of a referenced entity (terms and
+kind) for the label pass. With ``msgspec`` installed (the ``fast`` extra) the line is decoded
+against typed structs built for the asked relations, qualifiers and languages, which name only
+the fields facts read: references, hashes, descriptions, other claims, qualifiers and languages
+are skipped inside the C decoder instead of becoming Python objects; the claims of the entity's
+kind (:data:`kcdata.facts.INFO_PROPERTIES`) are decoded with small statement structs (main snak
+and rank only) unless they are asked relations too. Without msgspec (or for any line whose
+shape the structs do not describe) it falls back to the dict path,
+:func:`kcdata.facts.slim.fast_slim` plus :func:`~kcdata.facts.parse_entity` and
+:func:`~kcdata.facts.parse_entity_info`, so the result is always the same; a test checks that on
+every fixture entity.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from kcdata.facts import _TIME_RE, parse_entity, parse_entity_info
+from kcdata.facts import _TIME_RE, INFO_PROPERTIES, parse_entity, parse_entity_info, time_year
 from kcdata.facts.slim import fast_slim
 from kcdata.types import GREGORIAN, Entity, Fact, Quantity, Statement, TimeValue, Value, fast_constructor
 
@@ -50,7 +55,8 @@ class EntityRecord:
     """What a build keeps of one subject entity read from the dump."""
 
     entity: Entity
-    """Labels and aliases (asked languages), sitelink count, ``lastrevid``, ``modified``."""
+    """Labels and aliases (asked languages), sitelink count, ``lastrevid``, ``modified``, and the
+    entity's kind (classes, gender, years of birth and death)."""
     facts: tuple[Fact, ...]
     """Facts of the asked relations, in property-id order."""
     references: frozenset[str]
@@ -87,10 +93,17 @@ def _unit_id(unit: str) -> str:
 
 
 def dict_record(
-    entity: dict[str, Any], source: str = "dump", qualifiers: frozenset[str] | None = None
+    entity: dict[str, Any],
+    source: str = "dump",
+    qualifiers: frozenset[str] | None = None,
+    relations: Iterable[str] | None = None,
 ) -> EntityRecord | None:
-    """The record of a slim entity dict (see :func:`kcdata.facts.slim.slim_entity`)."""
-    facts = parse_entity(entity, source, qualifiers=qualifiers)
+    """The record of a slim entity dict (see :func:`kcdata.facts.slim.slim_entity`).
+
+    ``relations``: the facts made (``None``: one per statement list of the dict); the dict may
+    hold more, such as the :data:`~kcdata.facts.INFO_PROPERTIES` claims its entity info reads.
+    """
+    facts = parse_entity(entity, source, relations, qualifiers=qualifiers)
     facts = tuple(sorted(facts, key=lambda f: _pid_order(f.relation)))
     if not facts:
         return None
@@ -155,11 +168,23 @@ if msgspec is not None:
         snaktype: Literal["value", "somevalue", "novalue"] = "value"
         datavalue: _DataValue | None = None
 
+    _Rank = Literal["preferred", "normal", "deprecated"]
+
     _STATEMENT_FIELDS: list[tuple[str, Any, Any]] = [
         ("mainsnak", _Snak | None, None),
-        ("rank", Literal["preferred", "normal", "deprecated"], "normal"),
+        ("rank", _Rank, "normal"),
         ("id", str, ""),
     ]
+
+    class _InfoStatement(Struct):
+        """A statement of the entity's kind (P31, P21, P569, P570) that is no asked relation:
+        its main snak and rank (id, qualifiers and references are skipped)."""
+
+        mainsnak: _Snak | None = None
+        rank: _Rank = "normal"
+
+    _INFO_FIELDS = [(p, list[_InfoStatement] | None, None) for p in sorted(INFO_PROPERTIES)]
+    _InfoClaims = msgspec.defstruct("_InfoClaims", _INFO_FIELDS)
 
     @functools.lru_cache(maxsize=8)
     def _term_types(languages: frozenset[str] | None) -> tuple[Any, Any, list[tuple[str, str]]]:
@@ -178,7 +203,10 @@ if msgspec is not None:
     @functools.lru_cache(maxsize=8)
     def _terms_decoder(languages: frozenset[str] | None) -> Any:
         labels, aliases, _ = _term_types(languages)
-        terms = msgspec.defstruct("_Terms", [("id", str), ("labels", labels, []), ("aliases", aliases, [])])
+        terms = msgspec.defstruct(
+            "_Terms",
+            [("id", str), ("labels", labels, []), ("aliases", aliases, []), ("claims", _InfoClaims | list[Any], [])],
+        )
         return msgspec.json.Decoder(terms)
 
     @functools.lru_cache(maxsize=8)
@@ -199,7 +227,12 @@ if msgspec is not None:
             [*_STATEMENT_FIELDS, ("qualifiers", quals, None), ("qualifiers_order", list[str] | None, None)],
             rename={"qualifiers_order": "qualifiers-order"},
         )
-        claims = msgspec.defstruct("_Claims", [(p, list[statement] | None, None) for p in sorted(relations)])
+        # the claims of the entity's kind that are no asked relation: main snak and rank only
+        claims = msgspec.defstruct(
+            "_Claims",
+            [(p, list[statement] | None, None) for p in sorted(relations)]
+            + [f for f in _INFO_FIELDS if f[0] not in relations],
+        )
         entity = msgspec.defstruct(
             "_Entity",
             [
@@ -342,6 +375,65 @@ def _statement(s: Any, wanted: frozenset[str] | None, add: Callable[[str], None]
     return _new_statement(s.id, s.rank, value, qualifiers)
 
 
+def _item_id(s: Any) -> str | None:
+    """The item id of a decoded statement's main snak when it is a non-deprecated item value
+    (what :func:`kcdata.facts.claims_info` reads of the dicts), else None."""
+    snak = s.mainsnak
+    if s.rank == "deprecated" or snak is None or snak.snaktype != "value":
+        return None
+    dv = snak.datavalue
+    if type(dv) is not _ItemDV:
+        return None
+    v = dv.value
+    if v.id:
+        return v.id
+    return f"{_PREFIX.get(v.entity_type, 'Q')}{v.numeric_id}" if v.numeric_id is not None else None
+
+
+def _year(s: Any) -> int | None:
+    """The year of a decoded statement's main snak when it is a non-deprecated time value at
+    year precision or finer, else None."""
+    snak = s.mainsnak
+    if s.rank == "deprecated" or snak is None or snak.snaktype != "value":
+        return None
+    dv = snak.datavalue
+    return time_year(dv.value.time, dv.value.precision) if type(dv) is _TimeDV else None
+
+
+def _best(group: list[Any], value: Callable[[Any], Any]) -> Any:
+    """:func:`kcdata.facts.best_ranked` over the decoded statements: the first preferred value,
+    else the first one."""
+    first = None
+    for s in group:
+        v = value(s)
+        if v is not None:
+            if s.rank == "preferred":
+                return v
+            if first is None:
+                first = v
+    return first
+
+
+def _kind(claims: Any) -> tuple[tuple[str, ...], str | None, int | None, int | None]:
+    """``(classes, gender, born, died)`` of a decoded claims struct with fields P21, P31, P569
+    and P570 (full or :class:`_InfoStatement` lists): :func:`kcdata.facts.claims_info` on structs."""
+    p31, p21, p569, p570 = claims.P31, claims.P21, claims.P569, claims.P570
+    classes: tuple[str, ...] = ()
+    if p31:
+        ids: list[str] = []
+        for s in p31:
+            i = _item_id(s)
+            if i is not None and i not in ids:
+                ids.append(i)
+        classes = tuple(ids)
+    return (
+        classes,
+        _best(p21, _item_id) if p21 else None,
+        _best(p569, _year) if p569 else None,
+        _best(p570, _year) if p570 else None,
+    )
+
+
 def _pid_order(pid: str) -> tuple[int, str]:
     """Property ids in numeric order (P17 before P131); odd ids last, by text."""
     return (int(pid[1:]), "") if pid[1:].isdigit() else (1 << 62, pid)
@@ -406,6 +498,7 @@ def _msgspec_record(
     if not facts:
         return None
     labels, aliases = _terms(ent.labels, ent.aliases, languages)
+    classes, gender, born, died = _kind(claims)
     info = Entity(
         id=eid,
         labels=labels,
@@ -413,9 +506,24 @@ def _msgspec_record(
         sitelinks=_count_sitelinks(ent.sitelinks),
         lastrevid=rev,
         modified=mod,
+        classes=classes,
+        gender=gender,
+        born=born,
+        died=died,
     )
     refs.discard(eid)
     return EntityRecord(info, tuple(facts), frozenset(refs))
+
+
+def _msgspec_terms(line: bytes | memoryview, languages: frozenset[str] | None) -> Entity:
+    """:func:`terms_entity` by the structs (raises where they do not describe the line)."""
+    ent = _terms_decoder(languages).decode(line)
+    labels, aliases = _terms(ent.labels, ent.aliases, languages)
+    claims = ent.claims
+    classes, gender, born, died = _kind(claims) if type(claims) is not list else ((), None, None, None)
+    return Entity(
+        id=ent.id, labels=labels, aliases=aliases, classes=classes, gender=gender, born=born, died=died
+    )
 
 
 def _count_sitelinks(raw: Any) -> int:
@@ -451,10 +559,11 @@ def entity_record(
 ) -> EntityRecord | None:
     """The record of one raw entity line, or ``None`` when it has no statement for ``relations``.
 
-    Equal to ``dict_record(fast_slim(line, relations, languages, references=False), source,
-    qualifiers)``. ``qualifiers``: the qualifier properties to keep (``None``: all); a build
-    keeps those its rules read, which skips most qualifier snaks (determination methods,
-    female and male populations, ...) and the labels of their values.
+    Equal to ``dict_record(fast_slim(line, relations, languages, references=False,
+    keep_claims=INFO_PROPERTIES), source, qualifiers, relations)``. ``qualifiers``: the qualifier
+    properties to keep (``None``: all); a build keeps those its rules read, which skips most
+    qualifier snaks (determination methods, female and male populations, ...) and the labels of
+    their values.
 
     Raises:
         ValueError: The line is not valid JSON (from the fallback parser, which names the error).
@@ -464,24 +573,24 @@ def entity_record(
             return _msgspec_record(line, relations, languages, source, qualifiers)
         except _ERRORS:
             pass  # a shape the structs do not describe, or bad JSON: the dict path decides
-    slim = fast_slim(bytes(line), relations, languages, references=False)
-    return dict_record(slim, source, qualifiers) if slim is not None else None
+    slim = fast_slim(bytes(line), relations, languages, references=False, keep_claims=INFO_PROPERTIES)
+    return dict_record(slim, source, qualifiers, relations) if slim is not None else None
 
 
 def terms_entity(line: bytes, languages: frozenset[str] | None = None) -> Entity:
-    """Labels and aliases of one raw entity line as an :class:`Entity` (the label pass).
+    """Labels, aliases and kind (classes, gender, years of birth and death) of one raw entity
+    line as an :class:`Entity` (the label pass: no sitelinks or revision).
 
-    Equal to ``parse_entity_info(fast_slim(line, None, languages, terms_only_=True))``.
+    Equal to ``parse_entity_info(fast_slim(line, None, languages, terms_only_=True,
+    keep_claims=INFO_PROPERTIES))``.
 
     Raises:
         ValueError: The line is not valid JSON.
     """
     if msgspec is not None:
         try:
-            ent = _terms_decoder(languages).decode(line)
-            labels, aliases = _terms(ent.labels, ent.aliases, languages)
-            return Entity(id=ent.id, labels=labels, aliases=aliases)
+            return _msgspec_terms(line, languages)
         except _ERRORS:
             pass
-    return parse_entity_info(fast_slim(line, None, languages, terms_only_=True))
+    return parse_entity_info(fast_slim(line, None, languages, terms_only_=True, keep_claims=INFO_PROPERTIES))
 

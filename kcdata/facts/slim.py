@@ -2,7 +2,9 @@
 
 :func:`slim_entity` keeps an entity's labels, aliases, sitelinks and the statement lists of the
 asked relations (descriptions dropped, references optionally); :func:`terms_only` keeps labels
-and aliases; :func:`referenced_ids` lists the items and properties an entity's claims point to.
+and aliases; both can keep the statement lists of a few more properties (``keep_claims``: what
+:func:`kcdata.facts.parse_entity_info` reads of the entity's kind, ``P31`` and kin);
+:func:`referenced_ids` lists the items and properties an entity's claims point to.
 :func:`fast_slim` gives the result of :func:`slim_entity` (or :func:`terms_only`) straight from
 one raw dump line, parsing only the parts kept (``orjson`` where installed, else :mod:`json`),
 and falls back to a full parse whenever the line's layout is not the one it expects, so the
@@ -34,6 +36,7 @@ def slim_entity(
     relations: frozenset[str] | None = None,
     languages: frozenset[str] | None = None,
     references: bool = True,
+    keep_claims: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
     """Keep what a fact needs: claims of ``relations``, labels and aliases, sitelinks.
 
@@ -44,15 +47,17 @@ def slim_entity(
         relations: Property ids to keep (``None``: all claims).
         languages: Language codes of labels/aliases to keep (``None``: all).
         references: Keep the statements' ``references`` (the fact layer does not read them).
+        keep_claims: Property ids whose statement lists are kept too, which alone do not make
+            the entity kept (e.g. ``P31`` for the entity's classes).
 
     Returns:
-        A smaller entity dict of the same shape, or ``None`` when it has no claim for
-        ``relations``.
+        A smaller entity dict of the same shape (claims in the entity's order), or ``None`` when
+        it has no claim for ``relations``.
     """
     claims = entity.get("claims") or {}
     if relations is not None:
-        claims = {p: v for p, v in claims.items() if p in relations}
-        if not claims:
+        claims = {p: v for p, v in claims.items() if p in relations or p in keep_claims}
+        if not any(p in relations for p in claims):
             return None
     out: dict[str, Any] = {k: entity[k] for k in ("type", "id", "lastrevid", "modified") if k in entity}
     for terms in ("labels", "aliases"):
@@ -74,14 +79,34 @@ def slim_entity(
     return out
 
 
-def terms_only(entity: dict[str, Any], languages: frozenset[str] | None = None) -> dict[str, Any]:
-    """Labels and aliases (and id, type) of an entity, for the label table of referenced ids."""
+def terms_only(
+    entity: dict[str, Any], languages: frozenset[str] | None = None, keep_claims: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Labels and aliases (and id, type) of an entity, for the label table of referenced ids.
+
+    With ``keep_claims``, also ``claims``: the statement lists of those properties (in the
+    entity's order, without their references; ``{}`` when it has none).
+    """
     out: dict[str, Any] = {"type": entity.get("type"), "id": entity.get("id")}
     for terms in ("labels", "aliases"):
         val = entity.get(terms) or {}
         if languages is not None and isinstance(val, dict):
             val = {lang: v for lang, v in val.items() if lang in languages}
         out[terms] = val
+    if keep_claims:
+        claims = entity.get("claims") or {}
+        out["claims"] = (
+            {
+                p: [
+                    {k: v for k, v in st.items() if k != "references"} if isinstance(st, dict) else st
+                    for st in group
+                ]
+                for p, group in claims.items()
+                if p in keep_claims and isinstance(group, list) and group
+            }
+            if isinstance(claims, dict)
+            else {}
+        )
     return out
 
 
@@ -157,20 +182,24 @@ def fast_slim(
     *,
     references: bool = True,
     terms_only_: bool = False,
+    keep_claims: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
     """:func:`slim_entity` (or :func:`terms_only`) straight from a raw dump line.
 
-    Parses only the top-level parts needed (terms, the statement lists of ``relations``,
-    sitelinks) instead of the whole entity; the skipped parts (other claims, their references)
-    are most of a large entity's bytes. Falls back to a full parse whenever the line's layout is
-    not the one expected, so the result always equals ``slim_entity(json.loads(line), ...)``.
+    Parses only the top-level parts needed (terms, the statement lists of ``relations`` and
+    ``keep_claims``, sitelinks) instead of the whole entity; the skipped parts (other claims,
+    their references) are most of a large entity's bytes. Falls back to a full parse whenever
+    the line's layout is not the one expected, so the result always equals
+    ``slim_entity(json.loads(line), ...)`` (or ``terms_only(json.loads(line), ...)``).
 
     Args:
         line: One entity's JSON (no trailing comma).
-        relations: Property ids (``None``: all claims, i.e. a full parse).
+        relations: Property ids (``None``: all claims, i.e. a full parse); ignored with
+            ``terms_only_``.
         languages: Languages of the terms to keep (``None``: all).
         references: Keep statement references (dropping them skips their bytes too).
         terms_only_: Return :func:`terms_only` instead.
+        keep_claims: Statement lists kept too (see :func:`slim_entity` and :func:`terms_only`).
 
     Returns:
         The slim entity, or ``None`` when it has no statement for ``relations``.
@@ -178,12 +207,12 @@ def fast_slim(
     if relations is None and not terms_only_:
         return slim_entity(_loads(line), None, languages, references)
     try:
-        return _fast_slim(line, relations or frozenset(), languages, terms_only_, references)
+        return _fast_slim(line, relations or frozenset(), languages, terms_only_, references, keep_claims)
     except (_Fallback, ValueError, TypeError, KeyError, AttributeError):
         entity = _loads(line)
         if terms_only_:
-            return terms_only(entity, languages)
-        return slim_entity(entity, relations, languages, references)
+            return terms_only(entity, languages, keep_claims)
+        return slim_entity(entity, relations, languages, references, keep_claims)
 
 
 def _strip_references(arr: bytes) -> bytes:
@@ -213,6 +242,7 @@ def _fast_slim(
     languages: frozenset[str] | None,
     terms_only_: bool,
     references: bool = True,
+    keep_claims: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
     if not line.startswith(b"{") or not line.endswith(b"}"):
         raise _Fallback
@@ -258,79 +288,14 @@ def _fast_slim(
             if languages is not None and isinstance(val, dict):
                 val = {lang: v for lang, v in val.items() if lang in languages}
             out[name] = val
+        if keep_claims:
+            cseg = seg.get(b'"claims":')
+            out["claims"] = _claim_lists(line, cseg, keep_claims, False) if cseg is not None else {}
         return out
-    claims: dict[str, Any] = {}
-    positions: dict[str, int] = {}
-    if claims_at != -1:
-        ca, cb = seg[b'"claims":']
-        first = line.find(b"[", ca, cb)
-        if first == -1:
-            pass  # no statements at all ({} or [])
-        elif line.startswith(b'[{"mainsnak"', first):
-            # the dump's layout: every statement list opens with '[{"mainsnak"', which no
-            # qualifier or reference snak list does — one regex pass finds them all
-            spans: list[tuple[int, str, int, int]] = []
-            if len(relations) <= _FEW_RELATIONS:
-                # a few relations: a direct search for each is faster than listing all keys
-                for rel in relations:
-                    pos = line.find(f'"{rel}":[{{"mainsnak"'.encode(), ca, cb)
-                    if pos == -1:
-                        continue
-                    astart = pos + len(rel) + 3
-                    nxt = line.find(b'":[{"mainsnak"', astart + 1, cb)
-                    aend = line.rfind(b',"', astart, nxt) if nxt != -1 else cb - 1
-                    spans.append((pos, rel, astart, aend))
-            else:
-                keys = [(m.start(), m.group(1).decode()) for m in _STMT_RE.finditer(line, ca, cb)]
-                for i, (pos, rel) in enumerate(keys):
-                    if rel in relations:
-                        aend = keys[i + 1][0] - 1 if i + 1 < len(keys) else cb - 1
-                        spans.append((pos, rel, pos + len(rel) + 3, aend))
-            for pos, rel, astart, aend in spans:
-                raw_arr = line[astart:aend]
-                arr = _loads(raw_arr if references else _strip_references(raw_arr))
-                # wrong boundaries would show in the first or last statement
-                if (
-                    not isinstance(arr, list)
-                    or not arr
-                    or any(
-                        not isinstance(st, dict) or (st.get("mainsnak") or {}).get("property", rel) != rel
-                        for st in (arr[0], arr[-1])
-                    )
-                ):
-                    raise _Fallback
-                claims[rel] = arr
-                positions[rel] = pos
-        else:
-            if not _statement_level(line, first, cb):
-                raise _Fallback  # statements whose keys come in another order
-            for rel in relations:
-                needle = f'"{rel}":['.encode()
-                pos = line.find(needle, ca, cb)
-                while pos != -1 and not _statement_level(line, pos + len(needle) - 1, cb):
-                    pos = line.find(needle, pos + len(needle), cb)
-                if pos == -1:
-                    continue
-                astart = pos + len(needle) - 1
-                aend = cb - 1  # before the claims object's closing brace
-                for m in _PKEY_RE.finditer(line, astart + 1, cb):
-                    if _statement_level(line, m.end() - 1, cb):
-                        aend = m.start() - 1
-                        break
-                arr = _loads(line[astart:aend])
-                if not isinstance(arr, list) or any(
-                    (st.get("mainsnak") or {}).get("property", rel) != rel for st in arr
-                ):
-                    raise _Fallback
-                claims[rel] = arr
-                positions[rel] = pos
-    if not claims:
+    cseg = seg.get(b'"claims":')
+    claims = _claim_lists(line, cseg, relations | keep_claims, references) if cseg is not None else {}
+    if not any(rel in relations for rel in claims):
         return None
-    if not references:
-        for group in claims.values():
-            for st in group:
-                if isinstance(st, dict):
-                    st.pop("references", None)
     out = {"type": head["type"], "id": head["id"]}
     for key, name in ((b'"lastrevid":', "lastrevid"), (b'"modified":', "modified")):
         if key in seg:
@@ -340,9 +305,89 @@ def _fast_slim(
         if languages is not None and isinstance(val, dict):
             val = {lang: v for lang, v in val.items() if lang in languages}
         out[name] = val
-    # keep the claims in the entity's own order, as slim_entity does
-    out["claims"] = {rel: claims[rel] for rel in sorted(claims, key=lambda r: positions[r])}
+    out["claims"] = claims
     sitelinks = (value(b'"sitelinks":') if b'"sitelinks":' in seg else {}) or {}
     out["sitelinks"] = sitelinks if isinstance(sitelinks, dict) else {}
     return out
 
+
+def _claim_lists(
+    line: bytes, cseg: tuple[int, int], relations: frozenset[str], references: bool
+) -> dict[str, Any]:
+    """The statement lists of ``relations`` in the ``claims`` value at ``line[cseg[0]:cseg[1]]``,
+    in the entity's order (references dropped unless ``references``).
+
+    Raises:
+        _Fallback: The statement lists are not where the dump's layout puts them.
+    """
+    ca, cb = cseg
+    claims: dict[str, Any] = {}
+    positions: dict[str, int] = {}
+    first = line.find(b"[", ca, cb)
+    if first == -1 or line[ca:cb].strip() == b"[]":
+        pass  # no statements at all ({} or [])
+    elif line.startswith(b'[{"mainsnak"', first):
+        # the dump's layout: every statement list opens with '[{"mainsnak"', which no
+        # qualifier or reference snak list does — one regex pass finds them all
+        spans: list[tuple[int, str, int, int]] = []
+        if len(relations) <= _FEW_RELATIONS:
+            # a few relations: a direct search for each is faster than listing all keys
+            for rel in relations:
+                pos = line.find(f'"{rel}":[{{"mainsnak"'.encode(), ca, cb)
+                if pos == -1:
+                    continue
+                astart = pos + len(rel) + 3
+                nxt = line.find(b'":[{"mainsnak"', astart + 1, cb)
+                aend = line.rfind(b',"', astart, nxt) if nxt != -1 else cb - 1
+                spans.append((pos, rel, astart, aend))
+        else:
+            keys = [(m.start(), m.group(1).decode()) for m in _STMT_RE.finditer(line, ca, cb)]
+            for i, (pos, rel) in enumerate(keys):
+                if rel in relations:
+                    aend = keys[i + 1][0] - 1 if i + 1 < len(keys) else cb - 1
+                    spans.append((pos, rel, pos + len(rel) + 3, aend))
+        for pos, rel, astart, aend in spans:
+            raw_arr = line[astart:aend]
+            arr = _loads(raw_arr if references else _strip_references(raw_arr))
+            # wrong boundaries would show in the first or last statement
+            if (
+                not isinstance(arr, list)
+                or not arr
+                or any(
+                    not isinstance(st, dict) or (st.get("mainsnak") or {}).get("property", rel) != rel
+                    for st in (arr[0], arr[-1])
+                )
+            ):
+                raise _Fallback
+            claims[rel] = arr
+            positions[rel] = pos
+    else:
+        if not _statement_level(line, first, cb):
+            raise _Fallback  # statements whose keys come in another order
+        for rel in relations:
+            needle = f'"{rel}":['.encode()
+            pos = line.find(needle, ca, cb)
+            while pos != -1 and not _statement_level(line, pos + len(needle) - 1, cb):
+                pos = line.find(needle, pos + len(needle), cb)
+            if pos == -1:
+                continue
+            astart = pos + len(needle) - 1
+            aend = cb - 1  # before the claims object's closing brace
+            for m in _PKEY_RE.finditer(line, astart + 1, cb):
+                if _statement_level(line, m.end() - 1, cb):
+                    aend = m.start() - 1
+                    break
+            arr = _loads(line[astart:aend])
+            if not isinstance(arr, list) or any(
+                (st.get("mainsnak") or {}).get("property", rel) != rel for st in arr
+            ):
+                raise _Fallback
+            claims[rel] = arr
+            positions[rel] = pos
+    if not references:
+        for group in claims.values():
+            for st in group:
+                if isinstance(st, dict):
+                    st.pop("references", None)
+    # keep the claims in the entity's own order, as slim_entity does
+    return {rel: claims[rel] for rel in sorted(claims, key=lambda r: positions[r])}

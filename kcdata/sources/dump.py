@@ -13,7 +13,7 @@ the full file is ~140 GB gzipped and ~1.8 TB of JSON, so everything here is stre
    if it contains the key of an asked property (``"P6":``, one regex for all) or, for the label
    pass, an asked entity id — then makes what the asked :class:`DumpOutput` names straight from
    the raw line: :class:`~kcdata.facts.fast.EntityRecord` objects (what a build keeps),
-   :class:`~kcdata.types.Entity` labels, or entity dicts (:func:`kcdata.facts.slim.fast_slim`:
+   :class:`~kcdata.types.Entity` labels and kind, or entity dicts (:func:`kcdata.facts.slim.fast_slim`:
    labels, aliases, the statement lists of the asked relations, sitelinks).
 4. Results come back in input order.
 
@@ -295,8 +295,8 @@ def iter_dump(
               :class:`~kcdata.facts.fast.EntityRecord` (entity info, facts of ``relations``,
               referenced ids) per entity with a statement for ``relations`` (needed), msgspec
               with the ``fast`` extra: the fastest way from a dump to facts;
-            * ``LABELS``: an :class:`~kcdata.types.Entity` (labels and aliases) per id of
-              ``ids`` (needed);
+            * ``LABELS``: an :class:`~kcdata.types.Entity` (labels, aliases and kind) per id
+              of ``ids`` (needed);
             * ``SLIM``: slim entity dicts (:func:`kcdata.facts.slim.slim_entity`, built by
               :func:`kcdata.facts.slim.fast_slim`: terms, the statement lists of ``relations``
               without their references, sitelinks; every claim without ``relations``);
@@ -509,12 +509,16 @@ def iter_records(
     """What a build keeps of the dump: subject records, then the terms of referenced entities.
 
     Two passes over the dump. The first yields an :class:`~kcdata.facts.fast.EntityRecord` per
-    entity with a statement for ``relations`` (its facts, labels, aliases, sitelink count and
-    revision, made in the workers: :attr:`DumpOutput.RECORDS`) and collects the ids its facts
-    reference; the second yields an :class:`~kcdata.types.Entity` (labels and aliases:
-    :attr:`DumpOutput.LABELS`) for every one of those ids that is not a subject. Same content
-    as :attr:`DumpOutput.SLIM` then :attr:`DumpOutput.TERMS` dicts run through
-    :func:`kcdata.facts.parse_entity` and :func:`kcdata.facts.parse_entity_info`.
+    entity with a statement for ``relations`` (its facts, labels, aliases, sitelink count,
+    revision and kind, made in the workers: :attr:`DumpOutput.RECORDS`) and collects the ids its
+    facts reference; the second yields an :class:`~kcdata.types.Entity` (labels, aliases and
+    kind: :attr:`DumpOutput.LABELS`) for every one of those ids that is not a subject. The kind
+    is the entity's classes, gender and years of birth and death, read from its
+    :data:`kcdata.facts.INFO_PROPERTIES` claims. Same content as
+    :func:`kcdata.facts.parse_entity` (the relations) and :func:`kcdata.facts.parse_entity_info`
+    on slim dicts that keep those claims too (``slim_entity(..., keep_claims=INFO_PROPERTIES)``),
+    then :func:`kcdata.facts.parse_entity_info` on ``terms_only(entity, languages,
+    INFO_PROPERTIES)``.
 
     Args:
         path: The dump.

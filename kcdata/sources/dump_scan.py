@@ -47,8 +47,8 @@ class DumpOutput(enum.StrEnum):
     relations (its facts, entity info and referenced ids), made straight from the raw line: what
     a build keeps. Needs ``relations``."""
     LABELS = "labels"
-    """An :class:`~kcdata.types.Entity` (labels and aliases) per asked id: the build's label
-    pass. Needs ``ids``."""
+    """An :class:`~kcdata.types.Entity` (labels, aliases and kind: classes, gender, years of
+    birth and death) per asked id: the build's label pass. Needs ``ids``."""
     SLIM = "slim"
     """A slim entity dict (:func:`kcdata.facts.slim.slim_entity`: terms, the statement lists of
     the asked relations without their references, sitelinks), or every claim without

@@ -1,13 +1,18 @@
 """Entities from the live Wikidata Action API (``wbgetentities``), through :mod:`kcdata.http`.
 
 :func:`fetch_entities` asks for the subjects in batches of 50 (the API's limit for ordinary
-clients), then for the labels and aliases of every entity their claims and qualifiers
-reference, in the requested languages, so the fact layer can name objects in every language.
-Every entity dict it yields is the standard Wikibase JSON of one entity (as in a dump line),
-plus two provenance keys:
+clients), then for the labels, aliases and claims of every entity their claims and qualifiers
+reference, in the requested languages, so the fact layer can name objects in every language and
+:func:`kcdata.facts.parse_entity_info` can tell their kind (classes, gender, lifetime). Every
+entity dict it yields is the standard Wikibase JSON of one entity (as in a dump line), plus two
+provenance keys:
 
 * ``lastrevid`` — already part of the Wikibase JSON of full entities;
 * ``_retrieved`` — UTC time of the HTTP response it came in (from the cache when cached).
+
+A referenced entity keeps only the statements of its kind (:data:`kcdata.facts.INFO_PROPERTIES`),
+under ``statements`` instead of ``claims``: an entity dict with ``claims`` is a subject to the
+build (:func:`kcdata.sources.live.load_api`), and a referenced entity is none.
 
 The client's cache makes a rebuild free of requests; ``offline=True`` rebuilds from it.
 """
@@ -19,8 +24,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from kcdata.errors import ConfigError, SourceError
+from kcdata.facts import INFO_PROPERTIES
 from kcdata.facts.slim import referenced_ids
-from kcdata.http import HttpClient
+from kcdata.http import HttpClient, OfflineCacheMiss
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +39,17 @@ BATCH_SIZE = 50
 ENTITY_PROPS = ("aliases", "claims", "info", "labels", "sitelinks")
 """What is asked for subject entities (``info`` carries ``lastrevid`` and ``modified``)."""
 
+REFERENCED_PROPS = ("aliases", "claims", "labels")
+"""What is asked for referenced entities: their terms, and their claims for the few that tell
+their kind (``wbgetentities`` cannot ask for some claims only; see :func:`fetch_entities`)."""
+
 TERM_PROPS = ("aliases", "labels")
-"""What is asked for referenced entities."""
+"""What versions before the entities' kind asked for referenced entities: read from the cache
+offline where a batch was recorded so (its entities' kind is then unknown)."""
+
+STATEMENTS_KEY = "statements"
+"""Key of a referenced entity's statements of :data:`kcdata.facts.INFO_PROPERTIES` (not
+``claims``, which marks a subject)."""
 
 RETRIEVED_KEY = "_retrieved"
 """Key added to each entity dict: when its response was fetched (ISO 8601, UTC)."""
@@ -65,6 +80,7 @@ def get_entities(
     props: Sequence[str] = ENTITY_PROPS,
     languages: Sequence[str] | None = None,
     api_url: str = API_URL,
+    offline_props: Sequence[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Raw ``wbgetentities`` in batches of 50; yields found entities (missing ones logged).
 
@@ -74,12 +90,15 @@ def get_entities(
         props: ``props`` parameter.
         languages: ``languages`` parameter (``None``: all languages).
         api_url: Action API endpoint.
+        offline_props: Offline, a batch whose request with ``props`` is not cached is read as
+            cached with these ``props`` instead, when it is (a cache an older version filled).
 
     Yields:
         Entity dicts in request order, each with :data:`RETRIEVED_KEY` added.
 
     Raises:
         SourceError: A response is not a ``wbgetentities`` answer.
+        OfflineCacheMiss: Offline, and the batch is cached with neither ``props``.
     """
     for batch in _batches(list(ids)):
         params: dict[str, Any] = {
@@ -91,7 +110,13 @@ def get_entities(
         }
         if languages:
             params["languages"] = "|".join(sorted(set(languages)))
-        doc, resp = client.request_json("GET", api_url, params)
+        try:
+            doc, resp = client.request_json("GET", api_url, params)
+        except OfflineCacheMiss:
+            older = _cached_with(client, api_url, params, offline_props) if offline_props else None
+            if older is None:
+                raise
+            doc, resp = older
         entities = doc.get("entities") if isinstance(doc, dict) else None
         if not isinstance(entities, dict):
             raise SourceError(
@@ -114,6 +139,21 @@ def get_entities(
         yield from by_id.values()
 
 
+def _cached_with(
+    client: HttpClient, api_url: str, params: dict[str, Any], props: Sequence[str]
+) -> tuple[Any, Any] | None:
+    """The cached answer to ``params`` asked with ``props`` instead, or None (offline only)."""
+    try:
+        answer = client.request_json("GET", api_url, {**params, "props": "|".join(sorted(props))})
+    except OfflineCacheMiss:
+        return None
+    log.warning(
+        "offline: %d entities read from a cached answer with props=%s instead of %s",
+        len(params["ids"].split("|")), "|".join(sorted(props)), params["props"],
+    )
+    return answer
+
+
 def fetch_entities(
     ids: Iterable[str],
     client: HttpClient,
@@ -122,20 +162,33 @@ def fetch_entities(
     referenced: bool = True,
     api_url: str = API_URL,
 ) -> Iterator[dict[str, Any]]:
-    """Subject entities, then the labels and aliases of every entity they reference.
+    """Subject entities, then the terms and kind of every entity they reference.
+
+    Referenced entities are asked with ``props=aliases|claims|labels`` (:data:`REFERENCED_PROPS`),
+    still 50 a request: :func:`kcdata.facts.parse_entity_info` reads their classes (``P31``),
+    gender (``P21``) and years of birth and death (``P569``, ``P570``) from the claims, and
+    ``wbgetentities`` has no way to ask for some claims only. The cost is bytes, not requests:
+    the claims are most of an entity's JSON (on the fixture entities about 120 times the bytes of
+    their labels and aliases in five languages; a country's run to megabytes), so these
+    responses, and the cache that keeps them, are some hundred times larger than labels alone.
+    Only the statements of :data:`kcdata.facts.INFO_PROPERTIES` are kept of them, under
+    :data:`STATEMENTS_KEY`. Offline, a batch cached by an older version (labels and aliases
+    only, :data:`TERM_PROPS`) is read from that answer, its entities' kind unknown.
 
     Args:
         ids: Subject ids (duplicates ignored).
         client: The HTTP client (user agent, cache, offline mode).
         languages: Languages of labels and aliases of the referenced entities (``None``: all).
             Subjects are fetched whole so their sitelinks count stays exact.
-        referenced: Fetch the terms of referenced entities (values, qualifier values and
-            properties of the claims).
+        referenced: Fetch the terms and kind of referenced entities (values, qualifier values
+            and properties of the claims).
         api_url: Action API endpoint.
 
     Yields:
         Wikibase entity dicts: the subjects (claims, labels, aliases, sitelinks, lastrevid),
-        then label-and-alias-only dicts of the referenced entities.
+        then dicts of the referenced entities with labels, aliases and, under
+        :data:`STATEMENTS_KEY`, their statements of :data:`kcdata.facts.INFO_PROPERTIES` (no
+        ``claims``).
     """
     subjects = _check_ids(ids)
     seen: set[str] = set()
@@ -149,7 +202,20 @@ def fetch_entities(
         return
     todo = [r for r in wanted if r not in seen]
     if todo:
-        log.info("fetching labels of %d referenced entities", len(todo))
+        log.info("fetching labels and kind of %d referenced entities", len(todo))
         # "mul" labels are Wikidata's default for every language: ask for them too
         langs = sorted({*languages, "mul"}) if languages else None
-        yield from get_entities(todo, client, props=TERM_PROPS, languages=langs, api_url=api_url)
+        for ent in get_entities(
+            todo, client, props=REFERENCED_PROPS, languages=langs, api_url=api_url, offline_props=TERM_PROPS
+        ):
+            yield _kind_only(ent)
+
+
+def _kind_only(entity: dict[str, Any]) -> dict[str, Any]:
+    """A referenced entity's dict with, of its claims, only the statements of its kind, under
+    :data:`STATEMENTS_KEY`."""
+    out = {k: v for k, v in entity.items() if k != "claims"}
+    claims = entity.get("claims")
+    if isinstance(claims, dict):
+        out[STATEMENTS_KEY] = {p: group for p, group in claims.items() if p in INFO_PROPERTIES}
+    return out

@@ -9,7 +9,9 @@ b. ``floor``   — decompress and split lines only (stdlib gzip, and the fastest
 c. ``kcdata``  — :func:`kcdata.sources.dump.iter_dump` extracting facts for the sample's
    relations as ``kcdata build --source dump`` does (``DumpOutput.RECORDS``: facts, labels and
    aliases in the build's languages, sitelink counts and referenced ids, made in the workers
-   straight from the raw lines, keeping the qualifiers the rules read), with 1 and 2 workers.
+   straight from the raw lines, keeping the qualifiers the rules read), with 1 and 2 workers;
+   or (``--work labels``) the build's second pass, ``DumpOutput.LABELS``: the terms and kind
+   (classes, gender, years of birth and death) of a set of ids, one entity in ``--label-every``.
 
 It prints MB/s (of decompressed JSON) and entities/s for each, the ratios c/a and c/b, and the
 peak resident memory of each run (main process plus helpers, sampled from /proc every 0.25 s).
@@ -169,8 +171,22 @@ def run_floor(path: str, codec: str) -> dict[str, Any]:
     return {"entities": n - 2, "bytes": nbytes, "kept": 0}
 
 
+FIRST_ID = 900_000_000
+"""The first entity id of the generated dump (``Q900000000``); ids follow in dump order."""
+
+
+def label_ids(entities: int, every: int) -> frozenset[str]:
+    """One generated entity id in ``every``: what the label pass looks up (``--work labels``)."""
+    return frozenset(f"Q{FIRST_ID + i}" for i in range(0, entities, every))
+
+
 def run_kcdata(
-    path: str, relations: frozenset[str], workers: int, work: str = "facts", intern: bool = True
+    path: str,
+    relations: frozenset[str],
+    workers: int,
+    work: str = "facts",
+    intern: bool = True,
+    ids: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     from kcdata.classify import load_rules
 
@@ -182,17 +198,24 @@ def run_kcdata(
     stats = dump_mod.DumpStats()
     kept = 0
     # "facts": what `kcdata build --source dump` runs: records (facts + entity info + ids) made
-    # in the workers straight from the raw lines; "slim": the slim entity dicts alone
-    records = work != "slim"
-    for _ in dump_mod.iter_dump(
-        path,
-        output=DumpOutput.RECORDS if records else DumpOutput.SLIM,
-        relations=relations,
-        languages=LANGUAGES if records else None,
-        qualifiers=load_rules().qualifiers if records else None,
-        workers=workers,
-        stats=stats,
-    ):
+    # in the workers straight from the raw lines; "slim": the slim entity dicts alone; "labels":
+    # the second pass, an Entity (terms and kind) per id of `ids`
+    records = work not in ("slim", "labels")
+    if work == "labels":
+        stream = dump_mod.iter_dump(
+            path, output=DumpOutput.LABELS, ids=ids, languages=LANGUAGES, workers=workers, stats=stats
+        )
+    else:
+        stream = dump_mod.iter_dump(
+            path,
+            output=DumpOutput.RECORDS if records else DumpOutput.SLIM,
+            relations=relations,
+            languages=LANGUAGES if records else None,
+            qualifiers=load_rules().qualifiers if records else None,
+            workers=workers,
+            stats=stats,
+        )
+    for _ in stream:
         kept += 1
     return {
         "entities": stats.entities,
@@ -262,10 +285,14 @@ class PeakMemory:
         self._thread.join()
 
 
-def child(variant: str, path: str, relations: list[str], work: str = "facts", intern: bool = True) -> None:
+def child(
+    variant: str, path: str, relations: list[str], work: str = "facts", intern: bool = True,
+    label_range: tuple[int, int] = (0, 1),
+) -> None:
     import resource
 
     rel = frozenset(relations)
+    ids = label_ids(*label_range) if work == "labels" else None
     if variant == "kcdata-2c":
         # "as where two cores are free": helpers scan every chunk, this process only reads,
         # dispatches and unpacks (what iter_dump does on a machine with a spare core)
@@ -280,7 +307,7 @@ def child(variant: str, path: str, relations: list[str], work: str = "facts", in
     elif variant.startswith("floor-"):
         res = run_floor(path, variant.split("-", 1)[1])
     else:
-        res = run_kcdata(path, rel, int(variant.rsplit("-", 1)[1]), work, intern)
+        res = run_kcdata(path, rel, int(variant.rsplit("-", 1)[1]), work, intern, ids)
     res["seconds"] = time.perf_counter() - t0
     res["main_thread_cpu"] = time.thread_time() - thread0
     self1, kids1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -313,13 +340,21 @@ def main() -> None:
     ap.add_argument("--skip", default="", help="comma-separated variants to skip, e.g. naive")
     ap.add_argument(
         "--work",
-        choices=("facts", "dict-facts", "slim"),
+        choices=("facts", "dict-facts", "slim", "labels"),
         default="facts",
         help="kcdata's per-entity work: facts (what the build runs: facts, entity info and "
         "referenced ids made in the workers from the raw lines; default), dict-facts (the same "
         "records by the dict path, as without msgspec: slim entity dicts, then "
-        "kcdata.facts.parse_entity) or slim (the slim entity dicts alone)",
+        "kcdata.facts.parse_entity), slim (the slim entity dicts alone) or labels (the build's "
+        "second pass: terms and kind of one entity in --label-every)",
     )
+    ap.add_argument(
+        "--label-every",
+        type=int,
+        default=20,
+        help="with --work labels: look up one generated entity in this many (default 20)",
+    )
+    ap.add_argument("--label-range", type=int, nargs=2, default=(0, 1), help=argparse.SUPPRESS)
     ap.add_argument(
         "--no-intern",
         action="store_true",
@@ -336,7 +371,7 @@ def main() -> None:
     args = ap.parse_args()
     relations = [r for r in args.relations.split(",") if r]
     if args.child:
-        child(args.child[0], args.child[1], relations, args.work, not args.no_intern)
+        child(args.child[0], args.child[1], relations, args.work, not args.no_intern, tuple(args.label_range))
         return
 
     tmp = None
@@ -356,6 +391,13 @@ def main() -> None:
             )
         else:
             print(f"reusing {path}: {path.stat().st_size / 1e6:,.1f} MB gz", flush=True)
+        label_range = (0, 1)
+        if args.work == "labels":
+            stream, _ = dump_mod.open_dump(path)
+            with stream:  # generated ids run from FIRST_ID, one per entity line
+                n = sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 24), b"")) - 2
+            label_range = (n, args.label_every)
+            print(f"label pass: {len(label_ids(*label_range)):,} ids of {n:,} entities", flush=True)
         print(
             f"work: {args.work}{' (no interning)' if args.no_intern else ''}; "
             f"relations: {','.join(relations)}; cores: {os.cpu_count()}; codec: {dump_mod.GZIP_BACKEND}; "
@@ -385,6 +427,8 @@ def main() -> None:
                         ",".join(relations),
                         "--work",
                         args.work,
+                        "--label-range",
+                        *map(str, label_range),
                         *(["--no-intern"] if args.no_intern else []),
                     ],
                     check=True,

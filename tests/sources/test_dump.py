@@ -142,11 +142,13 @@ def test_second_pass_has_terms_of_referenced_entities(closed_dump):
     # the capital (P36) of the United Kingdom (Q145) is London (Q84), also in the excerpt
     london = next(e for e in terms if e.id == "Q84")
     assert london.labels["en"] == "London"
-    # the label pass as dicts: terms only
+    # the label pass as dicts: terms only (no claims, so no kind: the label pass's Entity reads
+    # the entity's classes, gender and lifetime from its P31 / P21 / P569 / P570 claims too)
     (london_dict,) = iter_dump(closed_dump, output=DumpOutput.TERMS, ids={"Q84"}, languages=["en", "fr"])
     assert london_dict["labels"]["en"]["value"] == "London"
     assert set(london_dict) == {"type", "id", "labels", "aliases"}
-    assert parse_entity_info(london_dict) == london
+    assert parse_entity_info(london_dict) == Entity(london.id, london.labels, london.aliases)
+    assert "Q515" in london.classes  # a city
 
 
 def test_dump_facts_equal_snapshot_facts(closed_dump):

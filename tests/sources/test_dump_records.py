@@ -9,8 +9,8 @@ import pickle
 import pytest
 
 from kcdata.classify import load_rules
-from kcdata.facts import fast, parse_entity, parse_entity_info
-from kcdata.facts.slim import fast_slim, referenced_ids, slim_entity
+from kcdata.facts import INFO_PROPERTIES, fast, parse_entity, parse_entity_info
+from kcdata.facts.slim import fast_slim, referenced_ids, slim_entity, terms_only
 from kcdata.sources.dump import DumpError, DumpOutput, DumpStats, iter_dump, iter_records
 from kcdata.types import Entity, Fact, Quantity, Statement, TimeValue, Value, fast_constructor
 
@@ -24,17 +24,26 @@ RELATION_SETS = [
 ]
 
 
+KIND = ("classes", "gender", "born", "died")
+"""The entity's kind, read from its INFO_PROPERTIES claims."""
+
+
 def reference(line: bytes, relations, languages, qualifiers) -> fast.EntityRecord | None:
-    slim = fast_slim(line, relations, languages, references=False)
-    return fast.dict_record(slim, "dump", qualifiers) if slim is not None else None
+    slim = fast_slim(line, relations, languages, references=False, keep_claims=INFO_PROPERTIES)
+    return fast.dict_record(slim, "dump", qualifiers, relations) if slim is not None else None
+
+
+def kind(entity: Entity) -> tuple:
+    return tuple(getattr(entity, k) for k in KIND)
 
 
 def same(a: fast.EntityRecord | None, b: fast.EntityRecord | None) -> bool:
     if a is None or b is None:
         return a is b
-    # equal, and the facts equal as written (an int latitude stays an int, order kept); labels
-    # are compared as mappings (the fast path lists them in language order)
-    return a == b and repr(a.facts) == repr(b.facts)
+    # equal (the entity with its kind too), and the facts equal as written (an int latitude
+    # stays an int, order kept); labels are compared as mappings (the fast path lists them in
+    # language order)
+    return a == b and repr(a.facts) == repr(b.facts) and kind(a.entity) == kind(b.entity)
 
 
 @pytest.mark.skipif(fast.msgspec is None, reason="the msgspec path needs the fast extra")
@@ -43,6 +52,7 @@ def same(a: fast.EntityRecord | None, b: fast.EntityRecord | None) -> bool:
 @pytest.mark.parametrize("qualifiers", [None, RULES_QUALIFIERS])
 def test_msgspec_records_equal_the_dict_path_on_every_fixture_entity(relations, languages, qualifiers):
     n = 0
+    kinds: dict[str, int] = dict.fromkeys(KIND, 0)
     for line in all_fixture_lines():
         if not json.loads(line).get("id"):
             continue
@@ -50,7 +60,15 @@ def test_msgspec_records_equal_the_dict_path_on_every_fixture_entity(relations, 
         got = fast._msgspec_record(line, relations, languages, "dump", qualifiers)  # no fallback
         assert same(got, want), json.loads(line).get("id")
         n += got is not None
+        if got is not None:
+            # the kind is the whole entity's, whatever the relations asked (the dict path reads
+            # the full entity)
+            assert kind(got.entity) == kind(parse_entity_info(json.loads(line))), got.entity.id
+            for k in KIND:
+                kinds[k] += getattr(got.entity, k) not in (None, ())
     assert n > 30
+    # every field is filled somewhere (humans: gender and lifetime; most entities: classes)
+    assert kinds["classes"] > 25 and min(kinds.values()) >= 1, kinds
 
 
 @pytest.mark.parametrize("qualifiers", [None, RULES_QUALIFIERS])
@@ -62,6 +80,27 @@ def test_entity_record_without_msgspec_is_the_dict_path(monkeypatch, qualifiers)
     without = [fast.entity_record(ln, relations, None, qualifiers=qualifiers) for ln in lines]
     assert all(same(a, b) for a, b in zip(with_fast, without, strict=True))
     assert sum(r is not None for r in without) > 20
+    assert sum(bool(r.entity.classes) for r in without if r) > 20
+
+
+def test_the_kind_claims_alone_make_no_record():
+    """An entity with P31 (or P569, ...) but no statement of the asked relations is no subject,
+    on either path; and the facts of a record are those of the asked relations only."""
+    relations = frozenset({"P1082"})
+    checked = 0
+    for line in all_fixture_lines():
+        entity = json.loads(line)
+        claims = entity.get("claims") or {}
+        if not isinstance(claims, dict) or "P31" not in claims:
+            continue
+        rec = fast.entity_record(line, relations)
+        assert (rec is None) == ("P1082" not in claims), entity["id"]
+        assert reference(line, relations, None, None) == rec
+        if rec is not None:
+            assert {f.relation for f in rec.facts} == {"P1082"} and rec.entity.classes
+            assert "P31" not in rec.references  # kind claims are no facts: their ids are not asked
+        checked += rec is None
+    assert checked > 20
 
 
 def test_references_are_the_ids_the_claims_point_to():
@@ -116,13 +155,91 @@ def test_bad_json_raises_value_error_and_odd_shapes_fall_back():
     assert rec.facts == tuple(parse_entity(slim_entity(odd, frozenset({"P6"})), "dump"))
 
 
-def test_terms_entity_equals_the_dict_path():
-    langs = frozenset({"en", "fr", "mul"})
-    for line in all_fixture_lines()[:150]:
-        if not json.loads(line).get("id"):
+@pytest.mark.parametrize("languages", [None, frozenset({"en", "fr", "mul"})])
+def test_terms_entity_equals_the_dict_path(languages):
+    """The label pass: terms and kind by the structs (no fallback), by the raw-line dict path
+    and by the whole entity's dict, alike on every fixture entity."""
+    kinds = 0
+    for line in all_fixture_lines():
+        entity = json.loads(line)
+        if not entity.get("id"):
             continue
-        want = parse_entity_info(fast_slim(line, None, langs, terms_only_=True))
-        assert fast.terms_entity(line, langs) == want
+        want = parse_entity_info(fast_slim(line, None, languages, terms_only_=True, keep_claims=INFO_PROPERTIES))
+        assert want == parse_entity_info(terms_only(entity, languages, INFO_PROPERTIES)), entity["id"]
+        if fast.msgspec is not None:
+            got = fast._msgspec_terms(line, languages)  # no fallback
+            assert got == want and kind(got) == kind(want), entity["id"]
+        assert fast.terms_entity(line, languages) == want
+        assert kind(want) == kind(parse_entity_info(entity))
+        assert (want.sitelinks, want.lastrevid, want.modified) == (None, None, None)
+        kinds += bool(want.classes)
+    assert kinds > 100
+
+
+def test_terms_entity_without_msgspec_is_the_dict_path(monkeypatch):
+    lines = all_fixture_lines()
+    with_fast = [fast.terms_entity(ln, frozenset({"en", "mul"})) for ln in lines]
+    monkeypatch.setattr(fast, "msgspec", None)
+    without = [fast.terms_entity(ln, frozenset({"en", "mul"})) for ln in lines]
+    assert with_fast == without and sum(bool(e.classes) for e in without) > 100
+
+
+def test_the_label_pass_reads_the_kind_of_real_entities():
+    lines = {(e["id"], e.get("lastrevid")): ln for ln in all_fixture_lines() if (e := json.loads(ln)).get("id")}
+    by_id = {qid: fast.terms_entity(ln, frozenset({"en"})) for (qid, _), ln in lines.items()}
+    adams = fast.terms_entity(lines["Q42", 2441354823], frozenset({"en"}))  # entitybase-backend/Q42.json
+    assert (adams.classes, adams.gender, adams.born, adams.died) == (("Q5",), "Q6581097", 1952, 2001)
+    canada = by_id["Q16"]
+    assert canada.classes == ("Q223832", "Q202686", "Q3624078", "Q6256", "Q43702")
+    assert (canada.gender, canada.born, canada.died) == (None, None, None)
+    # Berlin: two deprecated P31 statements (Q262166, Q1307779) are skipped
+    berlin = by_id["Q64"]
+    assert "Q515" in berlin.classes and not {"Q262166", "Q1307779"} & set(berlin.classes)
+    # Constantine the Great: the preferred day, not the deprecated 274 nor the normal century
+    constantine = by_id["Q8413"]
+    assert (constantine.born, constantine.died) == (272, 337)
+
+
+@pytest.mark.skipif(fast.msgspec is None, reason="the msgspec path needs the fast extra")
+def test_a_malformed_kind_claim_gives_none_on_every_path():
+    """Odd P569 / P21 / P31 values are no kind, not an error: the structs reject the shape, the
+    dict path (the fallback) skips the value, and the facts of the asked relations stay."""
+    line = next(ln for ln in all_fixture_lines() if b'"id":"Q8413"' in ln[:400])  # Constantine
+    entity = json.loads(line)
+    claims = entity["claims"]
+    claims["P569"] = [
+        {"mainsnak": {"snaktype": "value", "property": "P569",
+                      "datavalue": {"type": "time", "value": {"time": "sometime", "precision": 11}}},
+         "type": "statement", "rank": "preferred", "id": "Q8413$a"},
+        {"mainsnak": {"snaktype": "value", "property": "P569",
+                      "datavalue": {"type": "time", "value": {"time": "+0272-00-00T00:00:00Z", "precision": "9"}}},
+         "type": "statement", "rank": "normal", "id": "Q8413$b"},
+        {"mainsnak": {"snaktype": "value", "property": "P569", "datavalue": {"type": "time", "value": "272"}},
+         "type": "statement", "rank": "normal", "id": "Q8413$c"},
+        {"mainsnak": {"snaktype": "somevalue", "property": "P569"}, "rank": "normal", "id": "Q8413$d"},
+    ]
+    claims["P21"] = [{"mainsnak": {"snaktype": "value", "property": "P21",
+                                   "datavalue": {"type": "wikibase-entityid", "value": {"id": 6581097}}},
+                      "rank": "normal", "id": "Q8413$e"}]
+    claims["P570"] = "not a list"
+    odd = json.dumps(entity, ensure_ascii=False, separators=(",", ":")).encode()
+    info = parse_entity_info(entity)
+    assert (info.born, info.gender, info.died) == (None, None, None) and info.classes == ("Q5",)
+    assert fast.terms_entity(odd, frozenset({"en"})) == parse_entity_info(terms_only(entity, frozenset({"en"}), INFO_PROPERTIES))
+    rec = fast.entity_record(odd, frozenset({"P19", "P27"}))
+    assert rec is not None and kind(rec.entity) == kind(info) and {f.relation for f in rec.facts} == {"P19", "P27"}
+    assert same(rec, reference(odd, frozenset({"P19", "P27"}), None, None))
+    # a malformed value of an asked relation is a broken line, as before: the parser says so
+    with pytest.raises(ValueError, match="not a Wikidata time"):
+        fast.entity_record(odd, frozenset({"P569", "P27"}))
+    # a time string that is not Wikidata's: the structs decode the line (no fallback), no year
+    claims["P569"], claims["P570"] = claims["P569"][:1], []
+    claims["P21"][0]["mainsnak"]["datavalue"]["value"] = {"numeric-id": 6581097}
+    odd = json.dumps(entity, ensure_ascii=False, separators=(",", ":")).encode()
+    rec = fast._msgspec_record(odd, frozenset({"P19"}), None, "dump")
+    assert (rec.entity.born, rec.entity.died, rec.entity.gender) == (None, None, "Q6581097")
+    assert same(rec, reference(odd, frozenset({"P19"}), None, None))
+    assert kind(fast._msgspec_terms(odd, None)) == kind(parse_entity_info(entity))
 
 
 def test_interning_is_bounded(monkeypatch):
@@ -143,6 +260,7 @@ def test_interning_is_bounded(monkeypatch):
         (Statement, {"id": "Q1$x", "rank": "normal", "value": Value(type="novalue"), "qualifiers": {}}),
         (Fact, {"subject": "Q1", "relation": "P6", "statements": ()}),
         (Entity, {"id": "Q1", "labels": {"en": "x"}, "aliases": {}, "sitelinks": 3}),
+        (Entity, {"id": "Q1", "labels": {}, "aliases": {}, "classes": ("Q5",), "gender": "Q6581072", "born": -4}),
     ],
 )
 def test_fast_constructor_makes_equal_frozen_instances(cls, kwargs):
@@ -165,13 +283,21 @@ def test_iter_records_two_passes_match_the_dict_entities(closed_dump):  # noqa: 
     terms = [r for r in got if isinstance(r, Entity)]
     assert records and terms and len(records) + len(terms) == len(got)
     want = {}
-    for e in iter_dump(closed_dump, output=DumpOutput.SLIM, relations=relations, languages=langs):
-        want[e["id"]] = (parse_entity_info(e), tuple(parse_entity(e, "dump", qualifiers=RULES_QUALIFIERS)))
+    # the slim dicts with the kind claims too; the subjects are those with a P36 statement
+    for e in iter_dump(closed_dump, output=DumpOutput.SLIM, relations=[*relations, *INFO_PROPERTIES], languages=langs):
+        if e["claims"].get("P36"):
+            facts = tuple(parse_entity(e, "dump", relations, qualifiers=RULES_QUALIFIERS))
+            want[e["id"]] = (parse_entity_info(e), facts)
     assert {r.entity.id: (r.entity, r.facts) for r in records} == want
+    assert all(kind(r.entity) == kind(w) for r, (w, _) in zip(records, want.values(), strict=True))
     refs = set().union(*(r.references for r in records))
     assert {t.id for t in terms} == refs - set(want) - {t for t in refs if not _in_dump(t)}
+    full = {json.loads(ln)["id"]: json.loads(ln) for ln in all_fixture_lines()[:60]}
+    for t in terms:  # the label pass: terms and kind, as the dict path reads them
+        assert t == parse_entity_info(terms_only(full[t.id], frozenset({*langs, "mul"}), INFO_PROPERTIES))
     london = next(t for t in terms if t.id == "Q84")
     assert london.labels == {"en": "London", "fr": "Londres"}
+    assert "Q515" in london.classes and london.gender is None and london.born is None
 
 
 def _in_dump(qid: str) -> bool:
@@ -261,8 +387,18 @@ def test_records_survive_the_trip_from_a_worker_unchanged():
     rec = fast.EntityRecord(Entity("Q1"), (fact,), frozenset({"Q2"}))
     (again,) = fast.decode_results(fast.encode_results([rec]), True)
     assert again == rec and type(again.facts[0].statements[0].value.latitude) is int
-    entities = [fast.terms_entity(ln, frozenset({"en", "de"})) for ln in all_fixture_lines()[:40]]
-    assert fast.decode_results(fast.encode_results(entities), False) == entities
+    entities = [fast.terms_entity(ln, frozenset({"en", "de"})) for ln in all_fixture_lines() if json.loads(ln).get("id")]
+    back = fast.decode_results(fast.encode_results(entities), False)
+    assert back == entities
+    # the entity's kind comes back as it went, types included (classes a tuple, years ints)
+    assert [kind(e) for e in back] == [kind(e) for e in entities]
+    assert [kind(r.entity) for r in fast.decode_results(fast.encode_results(records), True)] == [
+        kind(r.entity) for r in records
+    ]
+    assert sum(bool(e.classes) for e in back) > 100 and any(e.born for e in back) and any(e.died for e in back)
+    bce = Entity("Q1048", {"en": "Julius Caesar"}, classes=("Q5", "Q82955"), gender="Q6581097", born=-100, died=-44)
+    (again,) = fast.decode_results(fast.encode_results([bce]), False)
+    assert again == bce and type(again.classes) is tuple and (again.born, again.died) == (-100, -44)
 
 
 def test_fast_constructor_fills_a_dict_class_too():

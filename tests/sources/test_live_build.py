@@ -45,6 +45,23 @@ def test_api_build_then_offline_rebuild(loopback, make_client, tmp_path):
     assert again.files == result.files
 
 
+def test_api_source_knows_the_kind_of_subjects_and_referenced_entities(loopback, make_client, tmp_path):
+    """Referenced entities come with the claims of their kind, into the label store, and stay
+    no subjects (their P569 / P570 would otherwise be facts of the build)."""
+    from kcdata.sources.live import load_api
+
+    loopback.route("/w/api.php", wbgetentities_server)
+    config = BuildConfig(source="api", subjects=("Q131261",), languages=("en",), as_of="2020-01-01",
+                         wikipedia=False, cache_dir=str(tmp_path / "cache"))
+    snapshot = load_api(config, make_client())
+    assert [e["id"] for e in snapshot.entities] == ["Q131261"] and set(snapshot.provenance) == {"Q131261"}
+    store = snapshot.labels
+    assert store.classes("Q131261") == ("Q5",) and store.gender("Q131261") == "Q6581097"
+    assert store.lifetime("Q131261") == (1969, None)
+    assert "Q515" in store.classes("Q1040") and store.lifetime("Q1040") == (None, None)  # Karlsruhe
+    assert store.label("Q1040", "en") == "Karlsruhe"
+
+
 def test_api_build_offline_with_empty_cache_names_the_request(loopback, make_client, tmp_path):
     from kcdata.errors import KcdataError
 

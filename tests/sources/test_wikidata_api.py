@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from kcdata.errors import ConfigError, SourceError
+from kcdata.facts import INFO_PROPERTIES, parse_entity_info
+from kcdata.http import OfflineCacheMiss, request_key
 from kcdata.sources import sparql, wikidata_api
-from kcdata.sources.wikidata_api import RETRIEVED_KEY, fetch_entities
+from kcdata.sources.wikidata_api import API_URL, RETRIEVED_KEY, STATEMENTS_KEY, fetch_entities
 
 from .conftest import FIXTURES, Reply, Seen, cache_files, fixture_bytes, fixture_json
 
@@ -75,7 +77,9 @@ def test_fetch_entities_subjects_then_referenced_labels(loopback, make_client, t
     by_id = {e["id"]: e for e in referenced}
     assert by_id["Q5"]["labels"]["en"]["value"] == "human"
     assert all(set(e.get("labels", {})) <= {"en", "de", "mul"} for e in referenced)
-    assert all("claims" not in e for e in referenced)
+    # no referenced entity looks like a subject: of its claims only those of its kind are kept,
+    # and not as "claims"
+    assert all("claims" not in e and set(e.get(STATEMENTS_KEY, {})) <= INFO_PROPERTIES for e in referenced)
 
     reqs = loopback.requests("/w/api.php")
     first = reqs[0].params
@@ -83,10 +87,15 @@ def test_fetch_entities_subjects_then_referenced_labels(loopback, make_client, t
     assert first["ids"] == "Q42|Q6"
     assert set(first["props"].split("|")) == {"aliases", "claims", "info", "labels", "sitelinks"}
     later = [r.params for r in reqs[1:]]
-    assert all(p["props"] == "aliases|labels" and p["languages"] == "de|en|mul" for p in later)
+    # referenced entities come with their claims (wbgetentities cannot ask for some claims only)
+    assert all(p["props"] == "aliases|claims|labels" and p["languages"] == "de|en|mul" for p in later)
     assert all(len(p["ids"].split("|")) <= 50 for p in later)
     # Q42 references more than 50 entities: several batches
     assert len(later) >= 2
+    # the props are part of the cache key: these are other cache entries than the terms-only
+    # requests of earlier versions (see test_offline_reads_a_cache_of_terms_only_requests)
+    old = {k: v for k, v in later[0].items() if k != "maxlag"}
+    assert request_key("GET", API_URL, old) != request_key("GET", API_URL, {**old, "props": "aliases|labels"})
 
     # a rebuild makes no request, and offline works from the cache
     n = len(loopback.requests())
@@ -95,6 +104,44 @@ def test_fetch_entities_subjects_then_referenced_labels(loopback, make_client, t
     assert again[0][RETRIEVED_KEY] == subject[RETRIEVED_KEY]
     assert len(loopback.requests()) == n
     assert len(cache_files(tmp_path / "cache")) == len(reqs)
+
+
+def test_referenced_entities_come_with_their_kind(loopback, make_client):
+    """Oliver Kahn was born in Karlsruhe: the recorded Karlsruhe answer has claims, so the
+    referenced Karlsruhe comes with its P31 statements, and parse_entity_info reads its classes."""
+    loopback.route("/w/api.php", wbgetentities_server)
+    ents = list(fetch_entities(["Q131261"], make_client(), ["en"]))
+    kahn, *referenced = ents
+    assert kahn["id"] == "Q131261" and "claims" in kahn and STATEMENTS_KEY not in kahn
+    info = parse_entity_info(kahn)
+    assert (info.classes, info.gender, info.born, info.died) == (("Q5",), "Q6581097", 1969, None)
+    by_id = {e["id"]: e for e in referenced}
+    karlsruhe = by_id["Q1040"]
+    assert set(karlsruhe[STATEMENTS_KEY]) == {"P31"} and "claims" not in karlsruhe
+    kind = parse_entity_info(karlsruhe)
+    assert kind.labels == {"en": "Karlsruhe"} and "Q515" in kind.classes and kind.gender is None
+    assert kind.classes == parse_entity_info(recorded_entities()["Q1040"]).classes
+    # entities whose answer has no claims (labels-only recordings) have no kind, and no error
+    assert parse_entity_info(by_id["Q5"]).classes == ()
+
+
+def test_offline_reads_a_cache_of_terms_only_requests(loopback, make_client, monkeypatch, caplog):
+    """A cache filled before referenced entities came with claims (props=aliases|labels) still
+    rebuilds offline: those batches are read from the older answers, their entities' kind unknown."""
+    loopback.route("/w/api.php", wbgetentities_server)
+    with monkeypatch.context() as m:
+        m.setattr(wikidata_api, "REFERENCED_PROPS", wikidata_api.TERM_PROPS)  # as an older version asked
+        before = list(fetch_entities(["Q131261"], make_client(), ["en"]))
+    n = len(loopback.requests())
+    assert all(r.params["props"] == "aliases|labels" for r in loopback.requests()[1:])
+    again = list(fetch_entities(["Q131261"], make_client(offline=True), ["en"]))
+    assert len(loopback.requests()) == n  # no request: all from the cache
+    assert [e["id"] for e in again] == [e["id"] for e in before] and again == before
+    assert all(STATEMENTS_KEY not in e for e in again[1:])
+    assert "read from a cached answer with props=aliases|labels" in caplog.text
+    # a cache with neither answer: the miss names the request of this version
+    with pytest.raises(OfflineCacheMiss, match="props=aliases%7Cclaims%7Clabels"):
+        list(fetch_entities(["Q131261"], make_client(offline=True), ["de"]))
 
 
 def test_batches_of_fifty(loopback, make_client):
