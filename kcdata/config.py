@@ -29,7 +29,14 @@ class BuildConfig:
     """Property ids to build; all relations with templates when None."""
     seed: int = 0
     as_of: str | None = None
-    """YYYY-MM-DD; default: the snapshot date."""
+    """YYYY-MM-DD every fact is judged at; default: each entity's own snapshot date. A fact whose
+    data was recorded before an explicit ``as_of`` is dropped (``as_of_after_snapshot``)."""
+    rules: str = "rules_v2"
+    """Classification rules version (``rules_v1`` stays selectable)."""
+    counterfactuals: str = "v2"
+    """Counterfactual strategy set (``v1`` stays selectable)."""
+    answers: str = "answers_v2"
+    """How answer lists are made (``answers_v1`` stays selectable)."""
     wikipedia: bool = True
     """Add Wikipedia passages where the source has article text."""
     user_agent: str | None = None

@@ -9,6 +9,7 @@ strategy version, not silently.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -72,3 +73,50 @@ def collision_key_v1(text: str) -> str:
     ``space . , ; : ! ? " ' « » ( )`` stripped from both ends. Nothing inside the text changes (no
     articles removed, inner punctuation kept), so it is weaker than :func:`normalize_answer`."""
     return unicodedata.normalize("NFKC", text).casefold().strip(_COLLISION_STRIP)
+
+
+def overlaps(a: str, b: str, language: str | None = "en") -> bool:
+    """Whether two surface forms name the same answer or one contains the other, as whole words,
+    after :func:`normalize_answer` (``United Kingdom`` overlaps ``United Kingdom of Great Britain
+    and Ireland``; ``Paris`` does not overlap ``Parisian``). An empty form overlaps nothing."""
+    x, y = normalize_answer(a, language), normalize_answer(b, language)
+    if not x or not y:
+        return False
+    return x == y or f" {x} " in f" {y} " or f" {y} " in f" {x} "
+
+
+def any_overlap(forms_a: list[str] | tuple[str, ...], forms_b: list[str] | tuple[str, ...],
+                language: str | None = "en") -> bool:
+    """Whether some form of ``forms_a`` :func:`overlaps` some form of ``forms_b``."""
+    return any(overlaps(a, b, language) for a in forms_a for b in forms_b)
+
+
+MIN_ALIAS_CHARS = 3
+"""``answers_v2``: an alias whose normalised form is shorter than this is left out of matching lists."""
+
+
+@functools.lru_cache(maxsize=16)
+def _stop_words(language: str) -> frozenset[str]:
+    """spaCy's stop-word list of a language (empty where spaCy has none)."""
+    try:
+        import importlib
+
+        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
+    except ImportError:
+        return frozenset()
+    return frozenset(w.casefold() for w in getattr(module, "STOP_WORDS", ()))
+
+
+def matchable_alias(alias: str, language: str | None = "en") -> bool:
+    """Whether an alias is safe in a contains-match list (``answers_v2``).
+
+    An alias is left out when its normalised form (:func:`normalize_answer`) is shorter than
+    :data:`MIN_ALIAS_CHARS` characters (``us``, ``UK``, two-letter codes) or is one word of
+    spaCy's stop-word list of the language (``can``, ``be``, ``will``), because a prediction
+    containing it says nothing about the answer. A label is never left out.
+    """
+    lang = (language or "en").split("-")[0].lower()
+    norm = normalize_answer(alias, lang)
+    if len(norm) < MIN_ALIAS_CHARS:
+        return False
+    return norm not in _stop_words(lang)

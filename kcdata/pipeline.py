@@ -30,7 +30,7 @@ from kcdata.fileio import sha256_file, write_atomic_text
 from kcdata.publish.parquet import environment, write_rows
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.rows import build_row
-from kcdata.sources.snapshot import Snapshot
+from kcdata.sources.snapshot import Snapshot, recording_dates
 from kcdata.types import Fact
 from kcdata.validate import row_problems
 
@@ -99,22 +99,28 @@ def load_source(config: BuildConfig, http_client: Any = None) -> Snapshot:
     if config.source in ("api", "dump"):
         from kcdata.sources import live
 
-        return live.load(config, http_client, qualifiers=load_rules().qualifiers)
+        return live.load(config, http_client, qualifiers=load_rules(config.rules).qualifiers)
     raise ConfigError(f"unknown source {config.source!r}", "use sample, files, api or dump")
 
 
 def build_rows(
-    facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date, rejects: Rejects
+    facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date | None, rejects: Rejects
 ) -> list[dict[str, Any]]:
-    """Classify, choose counterfactuals and render every fact in every language. Pure, no I/O."""
+    """Classify, choose counterfactuals and render every fact in every language. Pure, no I/O.
+
+    Each fact is judged at ``as_of`` when given (a fact whose data was recorded earlier is
+    dropped: ``as_of_after_snapshot``), else at its subject's own recording date
+    (:func:`kcdata.sources.snapshot.recording_dates`), never later than the data knows.
+    """
     relations = load_relations()
     wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
-    rules = load_rules()
+    rules = load_rules(config.rules)
     facts = [f for f in facts if f.relation in wanted]
     if config.subjects:
         keep = set(config.subjects)
         facts = [f for f in facts if f.subject in keep]
     pool = Pool.from_facts(facts, relations)
+    dates = recording_dates(snapshot)
     languages = list(config.languages)
     rows: list[dict[str, Any]] = []
     for fact in sorted(facts, key=lambda f: _fact_sort_key(f.id)):
@@ -123,9 +129,18 @@ def build_rows(
             # e.g. "Belgium: country = Belgium": no knowledge to conflict with.
             rejects.add("object_is_subject", fact.id, None, "the subject is one of its own values")
             continue
+        recorded, basis = dates.get(fact.subject, (None, None))
+        if recorded is None:
+            rejects.add("no_snapshot_date", fact.id, None, "the data carries no date and states none")
+            continue
+        if as_of is not None and as_of.isoformat() > recorded:
+            rejects.add("as_of_after_snapshot", fact.id, None,
+                        f"recorded {recorded} ({basis}), asked as of {as_of.isoformat()}")
+            continue
+        day = as_of or dt.date.fromisoformat(recorded)
         try:
-            cls = _labelled_first(classify(fact, spec, as_of, rules), snapshot, languages)
-            cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed)
+            cls = _labelled_first(classify(fact, spec, day, rules), snapshot, languages)
+            cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed, config.counterfactuals)
         except SkipItem as s:
             rejects.add(s.reason, fact.id, None, s.detail)
             continue
@@ -135,7 +150,9 @@ def build_rows(
             try:
                 row = build_row(fact, cls, cf, spec, lang, snapshot.labels, source,
                                 dump_date=snapshot.dump_date,
-                                retrieved=(prov.get("modified") or "")[:10] or None)
+                                retrieved=(prov.get("modified") or "")[:10] or None,
+                                snapshot_date=recorded, snapshot_basis=basis,
+                                answers_version=config.answers)
             except SkipItem as s:
                 rejects.add(s.reason, fact.id, lang, s.detail)
                 continue
@@ -155,6 +172,12 @@ def _labelled_first(cls, snapshot: Snapshot, languages: list[str]):
     def cov(s):
         return -sum(1 for lang in languages if snapshot.labels.label(s.value.item, lang)) if s.value.item else 0
     return dataclasses.replace(cls, current=tuple(sorted(cls.current, key=cov)))
+
+
+def _date_range(dates: Iterable[str | None]) -> dict[str, str] | None:
+    """``{"min", "max"}`` of ISO dates (None when there is none)."""
+    found = sorted(d for d in dates if d)
+    return {"min": found[0], "max": found[-1]} if found else None
 
 
 def count_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -185,10 +208,7 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
     out_dir = Path(out_dir)
     _safe_out(out_dir)
     snapshot = load_source(config, http_client)
-    as_of_text = config.as_of or snapshot.date
-    if not as_of_text:
-        raise ConfigError("the source has no snapshot date", "pass --as-of YYYY-MM-DD")
-    as_of = parse_date(as_of_text)
+    as_of = parse_date(config.as_of) if config.as_of else None
     relations = load_relations()
     wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
     missing = [lang for lang in config.languages if not any(lang in relations[p].languages for p in wanted)]
@@ -212,15 +232,20 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
         by_config[c].sort(key=lambda r: (_fact_sort_key(r["fact_id"]), r["language"]))
     counts = count_table(rows)
     has_wiki = any(r["wiki_context_original"] for r in rows)
+    # An empty config is left out (no parquet, not in the card): `datasets` cannot load one.
+    written = [c for c in CONFIGS if by_config[c]]
+    if not written:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(rejects.counts.items(), key=lambda kv: -kv[1])[:5])
+        raise ConfigError(f"the build produced no rows (dropped: {reasons or 'nothing'})",
+                          "widen --relations / --langs, or see the drop reasons in the README")
 
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
     try:
         files: dict[str, str] = {}
-        for c in CONFIGS:
-            rel = DATA_FILE.format(config=c)
-            write_rows(by_config[c], tmp / rel)
+        for c in written:
+            write_rows(by_config[c], tmp / DATA_FILE.format(config=c))
         write_atomic_text(tmp / "rejects.jsonl", rejects.jsonl())
         for p in sorted(tmp.rglob("*")):
             if p.is_file():
@@ -230,7 +255,10 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "tool_version": __version__,
             "created_from": config.to_dict(),
             "seed": config.seed,
-            "as_of": as_of.isoformat(),
+            "as_of": as_of.isoformat() if as_of else None,
+            "as_of_range": _date_range(r["as_of"] for r in rows),
+            "snapshot_dates": {"range": _date_range(r["snapshot_date"] for r in rows),
+                               "basis": dict(sorted(Counter(r["provenance"]["snapshot_basis"] for r in rows).items()))},
             "languages": list(config.languages),
             "sources": [{
                 "kind": snapshot.kind,
@@ -242,7 +270,9 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "templates": {relations[p].slug: f"{relations[p].version}/" + ",".join(
                 f"{lang}@{relations[p].languages[lang].version}" for lang in sorted(relations[p].languages))
                 for p in wanted},
-            "rules": load_rules().name,
+            "rules": load_rules(config.rules).name,
+            "counterfactuals": config.counterfactuals,
+            "answers": config.answers,
             "counts": {"rows": {c: len(by_config[c]) for c in CONFIGS}, "by_kind_language_relation": counts},
             "drops": dict(sorted(rejects.counts.items())),
             "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",
@@ -261,9 +291,11 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "counts": counts,
             "drops": manifest["drops"],
             "languages": list(config.languages),
-            "configs": {c: len(by_config[c]) for c in CONFIGS},
+            "configs": {c: len(by_config[c]) for c in written},
+            "empty_configs": [c for c in CONFIGS if c not in written],
             "has_wikipedia": has_wiki,
-            "parquet_bytes": {c: (tmp / DATA_FILE.format(config=c)).stat().st_size for c in CONFIGS},
+            "parquet_bytes": {c: (tmp / DATA_FILE.format(config=c)).stat().st_size for c in written},
+            "as_of_years": [{"year": y, "n": n} for y, n in sorted(Counter(r["as_of"][:4] for r in rows).items())],
         }
         manifest["files"] = dict(files)
         write_atomic_text(tmp / "README.md", render_card(manifest, stats))

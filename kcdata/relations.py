@@ -45,12 +45,25 @@ class RelationSpec:
     cardinality: str
     """single or multi: how many values can be true at one time."""
     changes_over_time: bool
-    """Whether the value changes by nature (a weak temporal signal when no qualifier says so)."""
+    """Whether the value changes by nature (``rules_v1``'s weak temporal signal)."""
     object_type: str
     """item, quantity or time."""
     object_class: str
     """Substitution pool key: counterfactual items come from objects of the same class."""
     languages: dict[str, LanguageTemplates]
+    changes_within_years: bool = False
+    """``rules_v2``'s by-nature signal: the value really changes within a few years (office holders,
+    population), never a list that only accumulates."""
+    closed_world: bool = True
+    """Whether the recorded values are the complete list, so another value contradicts them."""
+    closed_world_reason: str = ""
+    """Why the list is (or is not) complete, in one line."""
+    object_gender: str | None = None
+    """P21 item every object has (mother: female), ``same`` (a substitute has the original's
+    known gender), or None."""
+    substitute_kind: str = "relation"
+    """``relation``: objects of the relation are of one kind; ``class``: of mixed kinds, so a
+    substitute must share a known P31 class with the original."""
 
     def template_version(self, language: str) -> str:
         """``P6@1/en@1``: the relation and language template versions used for a row."""
@@ -98,6 +111,11 @@ def load_relation(folder: Path) -> RelationSpec:
         object_type=rel["object_type"],
         object_class=rel["object_class"],
         languages=langs,
+        changes_within_years=bool(rel["changes_within_years"]),
+        closed_world=bool(rel["closed_world"]),
+        closed_world_reason=rel["closed_world_reason"],
+        object_gender=rel.get("object_gender"),
+        substitute_kind=rel.get("substitute_kind", "relation"),
     )
 
 

@@ -270,6 +270,9 @@ class Classification:
     """Disputable facts: the statements of the other parties."""
     former: tuple[Statement, ...] = ()
     """Statements true at another time, most recent first."""
+    last_change: TimeValue | None = None
+    """``rules_v2``: when the value last changed on or before ``as_of`` (a start, an end or a point
+    in time, at its precision), None when the data dates no change."""
 
 
 @dataclass(frozen=True)
@@ -296,6 +299,10 @@ class Provenance:
     """YYYY-MM-DD of the dump (dump source only)."""
     retrieved: str | None
     """YYYY-MM-DD the entity was recorded (its ``modified`` or retrieval date) when known."""
+    snapshot_basis: str | None
+    """What the row's ``snapshot_date`` rests on: ``modified`` (the entity's last edit),
+    ``retrieved`` (when the API returned it), ``dump_date`` (the dump's date) or
+    ``newest_evidence`` (the newest date stated in the entity, for data that carries no date)."""
     template_id: str
     """The context template used: ``{relation slug}/{lang}.yaml#{pool}[{index}]``."""
     template_version: str

@@ -31,9 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from kcdata.facts import read_entities  # noqa: E402
 from kcdata.relations import load_relations  # noqa: E402
+from kcdata.sources.snapshot import newest_stated_date  # noqa: E402
 
 LANGUAGES = ["mul", "en", "de", "fr", "ru", "es", "it", "ja", "zh", "ar", "pt", "nl", "pl"]
-EXTRA_RELATIONS = {"P31", "P279"}
+EXTRA_RELATIONS = {"P21", "P31", "P279"}  # kinds of things: what substitutes must share
 ENTITY_GLOBS = ["wikidata_entities/*/*.json", "wikidata_api/*/*.json"]
 DUMPS = ["wikidata_dump_sample/wikibase-dump-filter_latest-all_first50.json"]
 
@@ -95,9 +96,36 @@ def _referenced(entity: dict) -> set[str]:
     return ids
 
 
+ZERO_HASH = "0" * 40
+
+
+def synthetic(entity: dict) -> str | None:
+    """Why an entity is a hand-made test object rather than a real Wikidata item, or None.
+
+    Test fixtures of Wikibase libraries sometimes hold invented entities: statements with an
+    all-zero snak hash, or statements copied from another entity (a statement id names its
+    entity: ``Q42$...``). Such an entity states nothing true about the world.
+    """
+    qid = str(entity.get("id", ""))
+    for group in (entity.get("claims") or {}).values():
+        for claim in group if isinstance(group, list) else ():
+            if not isinstance(claim, dict):
+                continue
+            sid = str(claim.get("id", ""))
+            if sid and sid.split("$", 1)[0].upper() != qid.upper():
+                return f"statement {sid} belongs to another entity"
+            snaks = [claim.get("mainsnak") or {}]
+            for qs in (claim.get("qualifiers") or {}).values():
+                snaks.extend(qs)
+            if any(str(snak.get("hash", "")).strip("0") == "" and snak.get("hash") for snak in snaks):
+                return "a snak hash of all zeros"
+    return None
+
+
 def build(fixtures: Path, out: Path) -> dict:
     relations = set(load_relations()) | EXTRA_RELATIONS
     best: dict[str, tuple[dict, str]] = {}
+    excluded: dict[str, str] = {}
     files = sorted(p for g in ENTITY_GLOBS for p in fixtures.glob(g)) + [fixtures / d for d in DUMPS]
     for path in files:
         rel = str(path.relative_to(fixtures))
@@ -109,6 +137,10 @@ def build(fixtures: Path, out: Path) -> dict:
             if not isinstance(e, dict) or not str(e.get("id", "")).startswith("Q"):
                 continue
             if not isinstance(e.get("claims"), dict):
+                continue
+            why = synthetic(e)
+            if why is not None:
+                excluded[f"{e['id']} ({rel})"] = why
                 continue
             cur = best.get(e["id"])
             if cur is None or _rank_key(e) > _rank_key(cur[0]):
@@ -146,23 +178,27 @@ def build(fixtures: Path, out: Path) -> dict:
     _write_gz(out / "labels.jsonl.gz", lab.getvalue())
 
     modified = sorted(e.get("modified", "") for e, _ in best.values() if e.get("modified"))
+    sample_date = modified[-1][:10]
     snapshot = {
         "name": "kcdata-sample",
-        "date": modified[-1][:10],
+        "date": sample_date,
         "languages": LANGUAGES,
         "entities": {
             qid: {
                 "file": best[qid][1],
                 "lastrevid": best[qid][0].get("lastrevid"),
                 "modified": best[qid][0].get("modified"),
+                # the newest date the untrimmed entity states (references included): the data
+                # was recorded no earlier (kcdata.sources.snapshot.recording_dates)
+                "evidence_date": newest_stated_date(best[qid][0], sample_date),
             }
             for qid in order
         },
     }
     (out / "snapshot.json").write_text(json.dumps(snapshot, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     _write_gz(out / "wikipedia.jsonl.gz", _articles(fixtures, trimmed))
-    (out / "PROVENANCE.md").write_text(_provenance(fixtures, {v["file"] for v in snapshot["entities"].values()}),
-                                       encoding="utf-8")
+    (out / "PROVENANCE.md").write_text(
+        _provenance(fixtures, {v["file"] for v in snapshot["entities"].values()}, excluded), encoding="utf-8")
     return snapshot
 
 
@@ -195,7 +231,7 @@ def _articles(fixtures: Path, entities: dict[str, dict]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _provenance(fixtures: Path, used: set[str]) -> str:
+def _provenance(fixtures: Path, used: set[str], excluded: dict[str, str]) -> str:
     rows = []
     for line in (fixtures / "PROVENANCE.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("| `") and line.split("`")[1] in used:
@@ -218,7 +254,10 @@ def _provenance(fixtures: Path, used: set[str]) -> str:
         "copy came from. `snapshot.json` names the source file, `lastrevid` and `modified` date of\n"
         "every entity.\n\n"
         "| file | repo | path in repo | commit | repo licence | note |\n|---|---|---|---|---|---|\n"
-        + "\n".join(sorted(rows)) + "\n"
+        + "\n".join(sorted(rows)) + "\n\n"
+        "Left out as hand-made test entities, not real Wikidata items (`scripts/build_sample.py`,\n"
+        "`synthetic`):\n\n"
+        + "".join(f"- {k}: {v}\n" for k, v in sorted(excluded.items()))
     )
 
 

@@ -1,4 +1,5 @@
-"""Every committed release record rebuilds from the bundled sample with identical files."""
+"""Every committed release record of this kcdata version rebuilds from the bundled sample with
+identical files; a record of another version says which version rebuilds it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kcdata import __version__
 from kcdata.cli import main
 from kcdata.publish.parquet import environment
 
@@ -19,7 +21,12 @@ def test_committed_release_rebuilds(release, tmp_path):
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     out = tmp_path / "rebuilt"
     res = CliRunner().invoke(main, ["rebuild", str(release), "--out", str(out)], prog_name="kcdata")
-    if manifest.get("environment") == environment():
+    if manifest.get("tool_version") != __version__:
+        # A record is rebuilt by the kcdata version that made it; another one says so.
+        assert res.exit_code == 1, res.output
+        assert f"made by kcdata {manifest['tool_version']}" in res.output
+        assert f"pip install 'kcdata=={manifest['tool_version']}'" in res.output
+    elif manifest.get("environment") == environment():
         assert res.exit_code == 0, res.output
         assert f"identical: {len(manifest['files'])} files match" in res.output
     else:
@@ -27,3 +34,9 @@ def test_committed_release_rebuilds(release, tmp_path):
         assert res.exit_code == 1 and "parquet bytes depend on the writer version" in res.output
         rebuilt = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         assert rebuilt["counts"] == manifest["counts"] and rebuilt["drops"] == manifest["drops"]
+
+
+def test_a_record_of_this_version_exists():
+    """The rebuild check above is not vacuous: this kcdata version has a committed record."""
+    versions = {json.loads((r / "manifest.json").read_text(encoding="utf-8")).get("tool_version") for r in RELEASES}
+    assert __version__ in versions

@@ -12,9 +12,15 @@ Strategies are a registry of versioned names (:mod:`kcdata.counterfactual.base`)
   in the build, popularity-matched by sitelink count where known. Never the original, one of its
   aliases, or any value the subject has for this relation at any time.
 
-Which strategies a fact meets is a table, not code: first the one for its kind
-(:data:`BY_KIND`), then the one for its value type (:data:`BY_VALUE_TYPE`); the first that
-applies wins. Every choice uses ``random.Random(f"{seed}:{fact_id}")``, so the same inputs and
+Version 2 (:mod:`kcdata.counterfactual.strategies_v2`, the default set ``v2``) adds ``rival_v2``,
+``outdated_v2`` and ``substitute_v2``: same-kind substitutes from the same relation, only values
+that ended before ``as_of`` as outdated, and never a counterfactual overlapping a true value under
+the scorer's normaliser. Under ``v2`` a multi-valued relation whose list is not complete
+(``closed_world: false``) gives no counterfactual at all (``open_world_relation``): asserting one
+more value would contradict nothing.
+
+Which strategies a fact meets is a table, not code: for the set's plan, first the one for its kind
+(``by_kind``), then the one for its value type (``by_value_type``); the first that applies wins. Every choice uses ``random.Random(f"{seed}:{fact_id}")``, so the same inputs and
 seed give the same counterfactuals, and changing the seed changes only these choices.
 """
 
@@ -22,24 +28,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kcdata.counterfactual import strategies as _strategies  # noqa: F401 - registers the strategies
+from kcdata.counterfactual import strategies as _strategies  # noqa: F401 - registers the v1 strategies
+from kcdata.counterfactual import strategies_v2 as _strategies_v2  # noqa: F401 - registers the v2 strategies
 from kcdata.counterfactual.base import STRATEGIES, Request, Strategy, get_strategy, rng_for
 from kcdata.counterfactual.pool import Pool
-from kcdata.errors import SkipItem
+from kcdata.errors import ConfigError, SkipItem
 from kcdata.labels import LabelStore
 from kcdata.relations import RelationSpec
 from kcdata.types import Classification, Counterfactual, Fact
 
-BY_KIND: dict[str, str] = {"disputable": "rival_v1", "temporal": "outdated_v1"}
-"""The strategy tried first for a fact of each kind (it declines when the fact has no rival or no
-former value)."""
+PLANS: dict[str, dict[str, dict[str, str]]] = {
+    "v1": {
+        "by_kind": {"disputable": "rival_v1", "temporal": "outdated_v1"},
+        "by_value_type": {"quantity": "number_v1", "time": "date_shift_v1", "item": "substitute_v1"},
+    },
+    "v2": {
+        "by_kind": {"disputable": "rival_v2", "temporal": "outdated_v2"},
+        "by_value_type": {"quantity": "number_v1", "time": "date_shift_v1", "item": "substitute_v2"},
+    },
+}
+"""Strategy set -> the strategy tried first for a fact of each kind (it declines when the fact has
+no rival or no former value), then the one for the original's value type."""
 
-BY_VALUE_TYPE: dict[str, str] = {"quantity": "number_v1", "time": "date_shift_v1", "item": "substitute_v1"}
-"""The strategy for the original's value type, tried next."""
+BY_KIND = PLANS["v1"]["by_kind"]
+BY_VALUE_TYPE = PLANS["v1"]["by_value_type"]
 
 __all__ = [
     "BY_KIND",
     "BY_VALUE_TYPE",
+    "PLANS",
     "STRATEGIES",
     "Pool",
     "Request",
@@ -51,9 +68,17 @@ __all__ = [
 ]
 
 
-def plan(kind: str, value_type: str) -> tuple[str, ...]:
-    """The strategy names a fact of ``kind`` whose original has ``value_type`` meets, in order."""
-    return tuple(name for name in (BY_KIND.get(kind), BY_VALUE_TYPE.get(value_type)) if name)
+def plan(kind: str, value_type: str, version: str = "v1") -> tuple[str, ...]:
+    """The strategy names a fact of ``kind`` whose original has ``value_type`` meets, in order.
+
+    Raises:
+        ConfigError: Unknown strategy set.
+    """
+    try:
+        table = PLANS[version]
+    except KeyError:
+        raise ConfigError(f"unknown counterfactual strategy set {version!r}", f"choose one of {', '.join(PLANS)}") from None
+    return tuple(name for name in (table["by_kind"].get(kind), table["by_value_type"].get(value_type)) if name)
 
 
 def choose(
@@ -64,6 +89,7 @@ def choose(
     store: LabelStore,
     languages: Sequence[str],
     seed: int,
+    version: str = "v1",
 ) -> Counterfactual:
     """Pick the counterfactual for one fact (the same for every language of the fact).
 
@@ -75,14 +101,20 @@ def choose(
         store: labels, for alias collisions and language coverage.
         languages: languages the rows will be rendered in; a candidate covering all of them wins.
         seed: the build seed.
+        version: the strategy set (``v1`` or ``v2``, see :data:`PLANS`).
 
     Raises:
-        SkipItem: ``no_counterfactual`` when no strategy can produce a valid alternative.
+        SkipItem: ``no_counterfactual`` when no strategy can produce a valid alternative;
+            ``open_world_relation`` (set ``v2``) for a multi-valued relation whose list is not
+            complete.
     """
+    names = plan(cls.fact_type, cls.current[0].value.type, version)
+    if version != "v1" and spec.cardinality == "multi" and not spec.closed_world:
+        raise SkipItem("open_world_relation", f"{fact.id}: {spec.closed_world_reason}")
     original = cls.current[0].value
     wanted = tuple(lang for lang in languages if store.label(fact.subject, lang)) or tuple(languages)
     request = Request(fact, cls, spec, pool, store, wanted, rng_for(seed, fact.id))
-    for name in plan(cls.fact_type, original.type):
+    for name in names:
         found = get_strategy(name).propose(request)
         if found is not None:
             return found

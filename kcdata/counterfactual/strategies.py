@@ -126,19 +126,26 @@ class SubstituteV1(Strategy):
             cands.append(qid)
         if not cands:
             raise SkipItem("no_counterfactual", f"{fact.id}: empty substitution pool for {object_class}")
-        best_cov = max(request.coverage(q) for q in cands)
-        cands = [q for q in cands if request.coverage(q) == best_cov]
-        pop = store.sitelinks(original.item)
-        if pop is not None:
-
-            def distance(q: str) -> float:
-                other = store.sitelinks(q)
-                return abs(math.log1p(pop) - math.log1p(other)) if other is not None else 99.0
-
-            cands.sort(key=lambda q: (distance(q), len(q), q))
-            cands = cands[:POPULARITY_NEIGHBOURS]
-        pick = cands[request.rng.randrange(len(cands))]
+        pick = draw_closest(request, cands)
         return Counterfactual(self.name, Value(type="item", item=pick), original, "same-class substitute")
+
+
+def draw_closest(request: Request, cands: list[str]) -> str:
+    """Draw a substitute among the candidates labelled in the most row languages, then among the
+    :data:`POPULARITY_NEIGHBOURS` closest to the original in log sitelinks (when known)."""
+    store = request.store
+    best_cov = max(request.coverage(q) for q in cands)
+    cands = [q for q in cands if request.coverage(q) == best_cov]
+    pop = store.sitelinks(request.original.item)
+    if pop is not None:
+
+        def distance(q: str) -> float:
+            other = store.sitelinks(q)
+            return abs(math.log1p(pop) - math.log1p(other)) if other is not None else 99.0
+
+        cands.sort(key=lambda q: (distance(q), len(q), q))
+        cands = cands[:POPULARITY_NEIGHBOURS]
+    return cands[request.rng.randrange(len(cands))]
 
 
 def relative_gap(a: Value, b: Value) -> float:

@@ -174,9 +174,20 @@ def _ordered_configs(configs: Mapping[str, int]) -> dict[str, int]:
     return {name: int(configs[name]) for name in known + sorted(set(configs) - set(CONFIG_NAMES))}
 
 
+def as_of_text(manifest: Mapping[str, Any]) -> str:
+    """How the card says when facts were judged: ``as of 2020-01-01``, or, when each row is judged
+    at its subject's snapshot date, ``as of each subject's snapshot date (2015-08-15 to ...)``."""
+    if manifest.get("as_of"):
+        return f"as of {manifest['as_of']}"
+    span = manifest.get("as_of_range") or {}
+    if span.get("min"):
+        return f"as of each subject's snapshot date ({span['min']} to {span['max']})"
+    return "as of each subject's snapshot date"
+
+
 def _citation(manifest: Mapping[str, Any]) -> str:
     name = str(manifest.get("name", "kcdata"))
-    as_of = str(manifest.get("as_of", ""))
+    as_of = str(manifest.get("as_of") or (manifest.get("as_of_range") or {}).get("max") or "")
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_{as_of}").strip("_").lower()
     year = as_of[:4] if re.match(r"^\d{4}", as_of) else "n.d."
     lines = [
@@ -250,6 +261,9 @@ def render_card(manifest: dict, stats: dict, template_dir: Path | None = None) -
             tables=tables,
             has_wikipedia=bool(stats.get("has_wikipedia")),
             citation=_citation(manifest),
+            as_of_text=as_of_text(manifest),
+            as_of_years=list(stats.get("as_of_years") or []),
+            empty_configs=list(stats.get("empty_configs") or []),
         )
     )
     return f"---\n{header}---\n\n{body.strip()}\n"

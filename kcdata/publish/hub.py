@@ -31,7 +31,7 @@ from typing import Any
 
 from kcdata.errors import KcdataError
 from kcdata.fileio import sha256_file, write_atomic
-from kcdata.publish.card import config_globs, validate_card
+from kcdata.publish.card import as_of_text, config_globs, validate_card
 from kcdata.publish.manifest import read_manifest
 
 logger = logging.getLogger(__name__)
@@ -210,7 +210,7 @@ def plan_push(
         )
     )
     message = commit_message or (
-        f"kcdata: publish {manifest.get('name', 'dataset')} (as of {manifest.get('as_of', '?')}, "
+        f"kcdata: publish {manifest.get('name', 'dataset')} ({as_of_text(manifest)}, "
         f"seed {manifest.get('seed', '?')})"
     )
     return PushPlan(repo_id, revision, tag, private, tuple(items), message, upload_manifest)

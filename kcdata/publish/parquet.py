@@ -16,7 +16,7 @@ from kcdata.schemas import load_schema
 def arrow_type(schema: dict[str, Any], defs: dict[str, Any]) -> pa.DataType:
     """The Arrow type of a JSON Schema node of the row schema.
 
-    Strings and string enums are ``string``, integers ``int64``, arrays ``list``, objects
+    Strings and string enums (``null`` allowed) are ``string``, integers ``int64``, arrays ``list``, objects
     ``struct`` with their properties in order; ``null`` in a type list or a ``oneOf`` branch only
     makes the (always nullable) column accept nulls. ``$ref`` resolves to ``$defs``.
     """
@@ -28,7 +28,7 @@ def arrow_type(schema: dict[str, Any], defs: dict[str, Any]) -> pa.DataType:
             raise ValueError(f"cannot map a oneOf of {len(branches)} non-null branches to Arrow")
         return arrow_type(branches[0], defs)
     if "enum" in schema:
-        if not all(isinstance(v, str) for v in schema["enum"]):
+        if not all(isinstance(v, str) for v in schema["enum"] if v is not None):
             raise ValueError(f"cannot map a non-string enum to Arrow: {schema['enum']}")
         return pa.string()
     types = schema.get("type")

@@ -221,10 +221,17 @@ def compare(release_dir: Path, out_dir: Path, produced: dict[str, str]) -> Rebui
 
 
 def mismatch_hint(report: RebuildReport) -> str:
-    """What most likely made a rebuild differ: another parquet writer, else the source or tool."""
+    """What most likely made a rebuild differ: another kcdata version, another parquet writer,
+    else the source or its cache."""
+    from kcdata import __version__
     from kcdata.publish.parquet import environment
 
-    recorded = read_manifest(report.release_dir, ReleaseError).get("environment") or {}
+    manifest = read_manifest(report.release_dir, ReleaseError)
+    recorded_tool = manifest.get("tool_version")
+    if recorded_tool and recorded_tool != __version__:
+        return (f"the record was made by kcdata {recorded_tool} (this is {__version__}): a release is "
+                f"rebuilt by the version that made it: pip install 'kcdata=={recorded_tool}'")
+    recorded = manifest.get("environment") or {}
     now = environment()
     differ = [f"{k} {v} (now {now.get(k)})" for k, v in sorted(recorded.items()) if now.get(k) != v]
     if differ:

@@ -12,6 +12,7 @@ from typing import Any
 from kcdata import __version__
 from kcdata.errors import SkipItem
 from kcdata.labels import LabelStore
+from kcdata.normalise import any_overlap, matchable_alias
 from kcdata.relations import RelationSpec
 from kcdata.render import format_date, format_number, number_forms, render
 from kcdata.types import Classification, Counterfactual, Fact, Provenance, Statement, Value
@@ -36,6 +37,16 @@ def value_forms(value: Value, lang: str, store: LabelStore) -> tuple[str | None,
     return None, []
 
 
+def _safe(forms: list[str], lang: str) -> list[str]:
+    """The label, then the aliases safe in a contains-match list (:func:`matchable_alias`)."""
+    return forms[:1] + [f for f in forms[1:] if matchable_alias(f, lang)]
+
+
+def _forms(value: Value, lang: str, store: LabelStore, v2: bool) -> tuple[str | None, list[str]]:
+    label, forms = value_forms(value, lang, store)
+    return label, (_safe(forms, lang) if v2 and value.type == "item" else forms)
+
+
 def _pick(options: tuple[str, ...], fact_id: str) -> int:
     # Seed-independent choice so that a new seed changes only counterfactuals.
     return int(hashlib.sha256(fact_id.encode()).hexdigest(), 16) % len(options)
@@ -55,13 +66,23 @@ def build_row(
     source: str,
     dump_date: str | None = None,
     retrieved: str | None = None,
+    snapshot_date: str | None = None,
+    snapshot_basis: str | None = None,
+    answers_version: str = "answers_v1",
 ) -> dict[str, Any]:
     """Render one dataset row.
+
+    Args:
+        snapshot_date: YYYY-MM-DD the subject's data was recorded (its knowledge horizon).
+        snapshot_basis: what ``snapshot_date`` rests on (``modified``, ``dump_date``, ...).
+        answers_version: ``answers_v1`` or ``answers_v2`` (every current value named, unsafe
+            aliases left out of the alias lists, overlaps judged by the scorer's normaliser).
 
     Raises:
         SkipItem: with the reason the fact cannot be rendered in ``lang`` (missing label or
             template); rows never fall back to another language silently.
     """
+    v2 = answers_version == "answers_v2"
     templates = spec.languages.get(lang)
     if templates is None:
         raise SkipItem("no_template_for_language", f"{spec.slug} has no {lang}.yaml")
@@ -69,23 +90,28 @@ def build_row(
     if not subject:
         raise SkipItem("missing_subject_label", f"{fact.subject} has no {lang} label")
     main = cls.current[0]
-    obj_label, _ = value_forms(main.value, lang, store)
+    obj_label, obj_forms = _forms(main.value, lang, store, v2)
     if not obj_label:
         raise SkipItem("missing_object_label", f"{main.value.key()} has no {lang} label")
-    cf_label, cf_forms = value_forms(cf.value, lang, store)
+    cf_label, cf_forms = _forms(cf.value, lang, store, v2)
     if not cf_label:
         raise SkipItem("missing_counterfactual_label", f"{cf.value.key()} has no {lang} label")
 
     answers: list[str] = []
     # A disputable row's answer is the original party's value; the others are rival answers.
     for s in (main,) if cls.fact_type == "disputable" else cls.current:
-        _, forms = value_forms(s.value, lang, store)
+        label, forms = _forms(s.value, lang, store, v2)
+        if v2 and not label:
+            # answers_v2: a row that cannot name every current value would mark a true answer wrong
+            raise SkipItem("missing_answer_label", f"{s.value.key()} (a current value) has no {lang} label")
         answers.extend(f for f in forms if f not in answers)
-    if cf_label in answers or any(f in answers for f in cf_forms):
+    if v2 and any_overlap(cf_forms, answers, lang):
+        raise SkipItem("counterfactual_collides", f"{cf_label!r} overlaps an accepted answer in {lang}")
+    if not v2 and (cf_label in answers or any(f in answers for f in cf_forms)):
         raise SkipItem("counterfactual_collides", f"{cf_label!r} is an accepted answer in {lang}")
     rival_answers: list[str] = []
     for s in cls.rivals:
-        _, forms = value_forms(s.value, lang, store)
+        _, forms = _forms(s.value, lang, store, v2)
         rival_answers.extend(f for f in forms if f not in rival_answers)
 
     questions = [render(q, f"{spec.slug}/{lang}.yaml#questions[{i}]", subject=subject)
@@ -105,6 +131,8 @@ def build_row(
 
     obj_id = main.value.item if main.value.type == "item" else None
     subject_forms = store.forms(fact.subject, lang)
+    if v2:
+        subject_forms = _safe(subject_forms, lang)
     valid_from = start.iso() if start is not None else None
     valid_until = main.end.iso() if main.end is not None else None
     return {
@@ -118,7 +146,7 @@ def build_row(
         "object": {
             "id": obj_id,
             "label": obj_label,
-            "aliases": [f for f in value_forms(main.value, lang, store)[1] if f != obj_label],
+            "aliases": [f for f in obj_forms if f != obj_label],
             "value_type": main.value.type,
         },
         "answers": answers,
@@ -139,7 +167,9 @@ def build_row(
         "rival_answers": rival_answers,
         "valid_from": valid_from,
         "valid_until": valid_until,
+        "last_change": cls.last_change.iso() if cls.last_change is not None else None,
         "as_of": cls.as_of,
+        "snapshot_date": snapshot_date,
         "rule": cls.rule,
         "evidence": [{"property": p, "value": v} for p, v in cls.evidence],
         "popularity": store.sitelinks(fact.subject),
@@ -148,6 +178,7 @@ def build_row(
             entity_revision=fact.revision,
             dump_date=dump_date,
             retrieved=retrieved,
+            snapshot_basis=snapshot_basis,
             template_id=template_id,
             template_version=spec.template_version(lang),
             tool_version=__version__,

@@ -38,7 +38,8 @@ def _snapshot(kind: str, path: str | None, entities: list[dict[str, Any]], store
     subjects = [e for e in entities if e.get("claims")]
     prov = {
         e["id"]: {"file": path or kind, "lastrevid": e.get("lastrevid"),
-                  "modified": e.get("modified") or e.get("_retrieved")}
+                  "modified": e.get("modified") or e.get("_retrieved"),
+                  "retrieved": e.get("_retrieved")}
         for e in subjects
     }
     return Snapshot(name=Path(path).name if path else kind, date=date, entities=subjects, labels=store,

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kcdata.errors import InputError
-from kcdata.facts import parse_entity_info, read_entities
+from kcdata.facts import parse_entity_info, parse_time, read_entities
 from kcdata.labels import LabelStore
 from kcdata.resources import sample_dir
 from kcdata.types import Fact
@@ -35,6 +35,94 @@ class Snapshot:
     facts: list[Fact] | None = None
     """Facts already parsed from the entities (the dump source makes them in its workers and
     keeps no entity dicts); ``None``: parse ``entities``."""
+
+
+def newest_stated_date(entity: dict[str, Any], limit: str | None = None) -> str | None:
+    """The newest day stated by any time value of the entity's claims (main values, qualifiers and
+    references, whose P813 "retrieved" dates say when a source was read), as YYYY-MM-DD: the first
+    day of a value known only to the year or month. Values after ``limit`` (the source's own
+    date) are not evidence of the recording date."""
+    newest: str | None = None
+    for group in (entity.get("claims") or entity.get("statements") or {}).values():
+        if not isinstance(group, list):
+            continue
+        for claim in group:
+            if not isinstance(claim, dict):
+                continue
+            snaks = [claim.get("mainsnak") or {}]
+            for quals in (claim.get("qualifiers") or {}).values():
+                snaks.extend(q for q in quals if isinstance(q, dict))
+            for ref in claim.get("references") or ():
+                for group_snaks in ((ref.get("snaks") or {}).values() if isinstance(ref, dict) else ()):
+                    snaks.extend(q for q in group_snaks if isinstance(q, dict))
+            for snak in snaks:
+                dv = snak.get("datavalue") or {}
+                if dv.get("type") != "time" or not isinstance(dv.get("value"), dict):
+                    continue
+                try:
+                    bounds = parse_time(dv["value"]).bounds()
+                except (ValueError, TypeError):
+                    continue
+                if bounds is None:
+                    continue
+                day = bounds[0].isoformat()
+                if (limit is None or day <= limit) and (newest is None or day > newest):
+                    newest = day
+    return newest
+
+
+def recording_dates(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
+    """When each subject's data was recorded, and on what basis: the knowledge horizon.
+
+    In order of preference: the dump's date for a dump build (``dump_date``); when the API
+    returned it (``retrieved``: the data was as stated on that day); the entity's last edit
+    (``modified``). Data that carries no date gets the newest date evidenced in it
+    (``newest_evidence``): the newest time value the entity states (references included, or the
+    ``evidence_date`` a snapshot recorded from the untrimmed entity; in a dump build, the newest in
+    its facts), else the newest evidenced in the file it came from (one file was recorded at one
+    time: the newest ``modified`` of its other entities, or any date they state). The entity's own
+    evidence comes first because an entity's content can lag behind the file it sits in.
+    Subjects with none of these are left out (their facts are dropped as ``no_snapshot_date``).
+
+    Returns:
+        ``{subject id: (YYYY-MM-DD, basis)}``.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    limit = snapshot.date
+    own: dict[str, str] = {}
+    in_file: dict[str, str] = {}
+
+    def newest(table: dict[str, str], key: str, day: str | None) -> None:
+        if day and (limit is None or day <= limit) and day > table.get(key, ""):
+            table[key] = day
+
+    file_of = {qid: str(prov.get("file", "")) for qid, prov in snapshot.provenance.items()}
+    for qid, prov in snapshot.provenance.items():
+        if snapshot.kind == "dump" and snapshot.dump_date:
+            out[qid] = (snapshot.dump_date, "dump_date")
+        elif prov.get("retrieved"):
+            out[qid] = (str(prov["retrieved"])[:10], "retrieved")
+        elif prov.get("modified"):
+            out[qid] = (str(prov["modified"])[:10], "modified")
+        newest(own, qid, prov.get("evidence_date"))
+        newest(in_file, file_of[qid], str(prov.get("modified") or "")[:10] or None)
+    for entity in snapshot.entities:
+        newest(own, str(entity.get("id")), newest_stated_date(entity, limit))
+    for fact in snapshot.facts or ():
+        for st in fact.statements:
+            times = [st.value.time] if st.value.time is not None else []
+            times += [v.time for vals in st.qualifiers.values() for v in vals if v.time is not None]
+            for t in times:
+                b = t.bounds()
+                newest(own, fact.subject, b[0].isoformat() if b else None)
+    for qid, day in own.items():
+        newest(in_file, file_of.get(qid, ""), day)
+    subjects = {e.get("id") for e in snapshot.entities} | {f.subject for f in snapshot.facts or ()}
+    for qid in sorted(q for q in subjects if q and q not in out):
+        day = own.get(qid) or in_file.get(file_of.get(qid, ""))
+        if day:
+            out[qid] = (day, "newest_evidence")
+    return out
 
 
 def load_label_table(path: Path, store: LabelStore, languages: set[str] | None = None) -> None:

@@ -30,6 +30,8 @@ def row_problems(row: dict[str, Any], where: str | None = None) -> list[Problem]
             extra.append(Problem(where, f"$.{field}", "leftover template braces"))
     if row["context_original"] == row["context_counter"]:
         extra.append(Problem(where, "$.context_counter", "counter context equals the original context"))
+    if row.get("snapshot_date") and row["as_of"] > row["snapshot_date"]:
+        extra.append(Problem(where, "$.as_of", f"as_of {row['as_of']} is after the data's snapshot_date {row['snapshot_date']}"))
     if row["id"] != f"{row['fact_id']}:{row['language']}":
         extra.append(Problem(where, "$.id", "id must be '{fact_id}:{language}'"))
     return extra

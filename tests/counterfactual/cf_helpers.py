@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kcdata.classify import classify
+from kcdata.classify import classify, load_rules
 from kcdata.labels import LabelStore
 from kcdata.relations import load_relations
 from kcdata.types import Entity, Fact, Quantity, Statement, TimeValue, Value
@@ -27,10 +27,10 @@ def fact(subject: str, relation: str, *statements: Statement) -> Fact:
     return Fact(subject, relation, tuple(statements))
 
 
-def judged(f: Fact, as_of: dt.date = AS_OF):
+def judged(f: Fact, as_of: dt.date = AS_OF, rules: str = "rules_v1"):
     """The fact's relation spec and its classification as of ``as_of``."""
     spec = load_relations()[f.relation]
-    return spec, classify(f, spec, as_of)
+    return spec, classify(f, spec, as_of, load_rules(rules))
 
 
 def store(*entities: tuple[str, dict[str, str], dict[str, tuple[str, ...]], int | None]) -> LabelStore:

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from cf_helpers import AS_OF, LANGS, fact, item, judged, quantity, store, time_statement, year
 
-from kcdata.counterfactual import BY_KIND, BY_VALUE_TYPE, STRATEGIES, Pool, choose, get_strategy, plan
+from kcdata.counterfactual import BY_KIND, BY_VALUE_TYPE, PLANS, STRATEGIES, Pool, choose, get_strategy, plan
 from kcdata.counterfactual.strategies import POPULARITY_NEIGHBOURS, shift_date
 from kcdata.errors import ConfigError, SkipItem
 from kcdata.relations import load_relations
@@ -24,12 +24,17 @@ def _pool(object_class: str, *qids: str) -> Pool:
 
 
 def test_registry_names_and_did_you_mean():
-    assert set(STRATEGIES) == {"substitute_v1", "outdated_v1", "rival_v1", "number_v1", "date_shift_v1"}
+    assert set(STRATEGIES) == {"substitute_v1", "outdated_v1", "rival_v1", "number_v1", "date_shift_v1",
+                               "substitute_v2", "outdated_v2", "rival_v2"}
     assert all(s.name == name for name, s in STRATEGIES.items())
-    assert set(BY_KIND.values()) | set(BY_VALUE_TYPE.values()) == set(STRATEGIES)
+    used = {n for table in PLANS.values() for part in table.values() for n in part.values()}
+    assert used == set(STRATEGIES)
+    assert set(BY_KIND.values()) | set(BY_VALUE_TYPE.values()) == {n for n in STRATEGIES if n.endswith("_v1")}
     with pytest.raises(ConfigError) as err:
-        get_strategy("substitute_v2")
-    assert "substitute_v1" in str(err.value)
+        get_strategy("substitute_v3")
+    assert "substitute_v1" in str(err.value) or "substitute_v2" in str(err.value)
+    with pytest.raises(ConfigError):
+        plan("static", "item", "v9")
 
 
 @pytest.mark.parametrize(
@@ -45,6 +50,8 @@ def test_registry_names_and_did_you_mean():
 )
 def test_plan_table(kind, value_type, want):
     assert plan(kind, value_type) == want
+    assert plan(kind, value_type, "v2") == tuple(n.replace("rival_v1", "rival_v2").replace(
+        "outdated_v1", "outdated_v2").replace("substitute_v1", "substitute_v2") for n in want)
 
 
 def _capital_world():

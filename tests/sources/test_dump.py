@@ -184,7 +184,7 @@ def test_truncated_gzip_is_reported_with_offsets_and_a_build_writes_nothing(clos
     assert "truncated" in msg and "byte" in msg and "line" in msg
     assert isinstance(err.value, InputError)
 
-    base = dict(source="dump", relations=("P36",), languages=("en",), as_of="2025-01-01", wikipedia=False)
+    base = dict(source="dump", relations=("P36", "P569", "P571", "P1082"), languages=("en",), wikipedia=False)
     out = tmp_path / "out"
     run_build(BuildConfig(source_path=str(good), **base), out)
     before = _hashes(out)
@@ -311,12 +311,15 @@ def test_dump_build_gives_the_sample_rows(tmp_path):
         got = {}
         for part in sorted(out.glob("*/test-*.parquet")):
             for r in pq.read_table(part).to_pylist():
-                for k in ("source", "dump_date", "retrieved", "entity_revision"):
+                for k in ("source", "dump_date", "retrieved", "entity_revision", "snapshot_basis"):
                     r["provenance"].pop(k, None)
+                r.pop("snapshot_date")  # the dump's date for the dump, each entity's own for the sample
                 got[r["id"]] = r
         return got
 
-    base = dict(wikipedia=False, as_of=date, seed=0)
+    # every sample subject was recorded after 2013; the dump's own date is 2025-12-29
+    assert date == "2025-12-29"
+    base = dict(wikipedia=False, as_of="2013-01-01", seed=0)
     want = rows(BuildConfig(**base), tmp_path / "sample")
     got = rows(
         BuildConfig(

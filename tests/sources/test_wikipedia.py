@@ -209,7 +209,7 @@ def test_dump_build_without_article_text_says_so(caplog, tmp_path):
     from kcdata.pipeline import run_build
     from kcdata.resources import sample_dir
 
-    config = BuildConfig(source="dump", source_path=str(sample_dir() / "entities.json.gz"), as_of="2024-06-01",
+    config = BuildConfig(source="dump", source_path=str(sample_dir() / "entities.json.gz"),
                          relations=("P36", "P17", "P6"))
     with caplog.at_level("WARNING", logger="kcdata.pipeline"):
         result = run_build(config, tmp_path / "out")

@@ -3,7 +3,6 @@ builder, the scorer's required fields and the README's schema table are held to 
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def sample_rows():
     snap = load_source(BuildConfig())
     facts = [f for e in snap.entities for f in parse_entity(e, snap.kind)]
-    return build_rows(facts, snap, BuildConfig(), dt.date.fromisoformat(snap.date), Rejects())
+    return build_rows(facts, snap, BuildConfig(), None, Rejects())
 
 
 def test_row_fields_are_the_schema_properties_in_order():
@@ -50,9 +49,10 @@ def test_parquet_columns_follow_the_schema(sample_build):
     assert ROW_SCHEMA.field("wiki_source").type.field("revision_id").type == pa.int64()  # oneOf null|object
     assert ROW_SCHEMA.field("evidence").type == pa.list_(
         pa.struct([("property", pa.string()), ("value", pa.string())]))
-    for config in ("static", "temporal", "disputable"):
-        written = pq.read_schema(sample_build / config / "test-00000-of-00001.parquet")
-        assert written.equals(ROW_SCHEMA)
+    files = sorted(sample_build.glob("*/test-00000-of-00001.parquet"))
+    assert len(files) >= 2
+    for f in files:
+        assert pq.read_schema(f).equals(ROW_SCHEMA)
 
 
 def test_arrow_type_refuses_what_it_cannot_map():

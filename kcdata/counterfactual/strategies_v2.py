@@ -1,0 +1,193 @@
+"""The second counterfactual strategies: same-kind, false, and never overlapping the original.
+
+What changed from the ``_v1`` strategies (which stay registered and selectable):
+
+* Every form comparison uses the scorer's normaliser (:func:`kcdata.normalise.overlaps`): a
+  counterfactual whose normalised form equals, contains or is contained in a form of a true value
+  ("United Kingdom" / "United Kingdom of Great Britain and Ireland") is never chosen.
+* ``outdated_v2``: only a value that ended on or before ``as_of`` (or an earlier point of a
+  series), always the most recent one; a language without its label drops that row instead of
+  falling back to an older value.
+* ``substitute_v2``: candidates are the objects of the same relation (not of any relation sharing
+  a class); where classes (P31) are known they must share one with the original; people keep the
+  relation's or the original's gender (P21) and must be plausible contemporaries; no substitute
+  serves more than about a tenth of a relation's facts while others are left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kcdata.classify.base import ended_by, start_day, years_before
+from kcdata.counterfactual.base import Request, Strategy, register
+from kcdata.counterfactual.strategies import MIN_NUMBER_GAP, POPULARITY_NEIGHBOURS, draw_closest, relative_gap
+from kcdata.errors import SkipItem
+from kcdata.normalise import any_overlap
+from kcdata.types import Counterfactual, Statement, Value
+
+CONTEMPORARY_YEARS = 60
+"""``substitute_v2``: a person substitute is born at most this many years from the original."""
+RECENT_YEARS = 10
+"""``substitute_v2``: a substitute must have been a value of the relation, for some subject,
+within this many years up to ``as_of`` by the build's own statements (an undated statement counts
+at any time): no Roman Empire for a distillery's country, no office holder from another century
+or from the future."""
+
+
+def true_forms(request: Request, lang: str, current_only: bool = False) -> list[str]:
+    """Every form, in ``lang``, of every item value the subject has for the relation (at any
+    time, or only now)."""
+    out: list[str] = []
+    for s in request.cls.current if current_only else request.fact.statements:
+        if s.value.item:
+            out.extend(request.store.forms(s.value.item, lang))
+    return out
+
+
+def overlaps_truth(request: Request, qid: str | None, current_only: bool = False) -> bool:
+    """Whether an item's forms overlap a true value's forms (at any time, or only the current
+    values) in any row language."""
+    if qid is None:
+        return False
+    return any(any_overlap(request.store.forms(qid, lang), true_forms(request, lang, current_only), lang)
+               for lang in request.languages)
+
+
+@register
+class RivalV2(Strategy):
+    """Disputable facts: another party's value (at random), never one overlapping the original."""
+
+    name = "rival_v2"
+
+    def propose(self, request: Request) -> Counterfactual | None:
+        original = request.original
+        originals = [request.store.forms(original.item, lang) for lang in request.languages]
+        rivals = []
+        for s in request.cls.rivals:
+            if s.value.key() == original.key():
+                continue
+            if s.value.item and any(any_overlap(request.store.forms(s.value.item, lang), forms, lang)
+                                    for lang, forms in zip(request.languages, originals, strict=True)):
+                continue
+            rivals.append(s.value)
+        if not rivals:
+            return None
+        pick = rivals[request.rng.randrange(len(rivals))]
+        return Counterfactual(self.name, pick, original, "value claimed by another party")
+
+
+OUTDATED_YEARS = 30
+"""``outdated_v2``: a former value ended (or a series point lies) at most this many years before
+``as_of``: a stale document from the last decades is plausible, a census of 1851 is not."""
+
+
+def _ended_before(s: Statement, as_of: str) -> bool:
+    """A former value: it ended on or before ``as_of`` and within :data:`OUTDATED_YEARS` of it, or
+    is an earlier point of a series in that span."""
+    day = dt.date.fromisoformat(as_of)
+    earliest = years_before(day, OUTDATED_YEARS)
+    when = s.point_in_time if s.point_in_time is not None else s.end
+    if when is None:
+        return False
+    if s.point_in_time is None and not ended_by(s, day):
+        return False
+    b = start_day(when) if when.year >= 1 else None
+    return b is not None and earliest <= b <= day
+
+
+@register
+class OutdatedV2(Strategy):
+    """Temporal facts: the most recent value that ended on or before ``as_of``, at most
+    :data:`OUTDATED_YEARS` before it (or the previous point of a series); quantities at least
+    :data:`MIN_NUMBER_GAP` away; never one overlapping a current value."""
+
+    name = "outdated_v2"
+
+    def propose(self, request: Request) -> Counterfactual | None:
+        original = request.original
+        current_keys = {s.value.key() for s in request.cls.current}
+        for s in request.cls.former:
+            if s.value.key() in current_keys or not _ended_before(s, request.cls.as_of):
+                continue
+            if original.type == "quantity" and relative_gap(s.value, original) < MIN_NUMBER_GAP:
+                continue
+            if overlaps_truth(request, s.value.item, current_only=True):
+                continue
+            when = s.end or s.point_in_time or s.start
+            note = f"value true until {when.iso()}" if when else "value true at another time"
+            return Counterfactual(self.name, s.value, original, note)
+        return None
+
+
+@register
+class SubstituteV2(Strategy):
+    """Items: another object of the same relation, of the same kind (see the module docstring)."""
+
+    name = "substitute_v2"
+
+    def propose(self, request: Request) -> Counterfactual | None:
+        fact, store, original, spec = request.fact, request.store, request.original, request.spec
+        if original.type != "item":
+            return None
+        true_items = {s.value.item for s in fact.statements if s.value.item}
+        kinds = set(store.classes(original.item))
+        if spec.substitute_kind == "class" and not kinds:
+            raise SkipItem("kind_unknown", f"{fact.id}: {fact.relation}'s objects are of mixed kinds and "
+                                           f"{original.item} has no known class (P31)")
+        gender = store.gender(original.item) if spec.object_gender == "same" else (
+            spec.object_gender or store.gender(original.item))
+        if spec.object_gender == "same" and gender is None:
+            raise SkipItem("kind_unknown", f"{fact.id}: the original's gender (P21) is unknown")
+        born, _ = store.lifetime(original.item)
+        as_of = dt.date.fromisoformat(request.cls.as_of)
+        alive = _alive(store.lifetime(original.item), as_of.year)
+        # A substitute is a value the relation had in recent years: not a state that ended
+        # centuries ago, not an office holder from another century (George Washington) or one who
+        # took office after as_of (the future).
+        recent = years_before(as_of, RECENT_YEARS)
+        if alive is None and spec.changes_within_years and spec.object_class == "human":
+            alive = True  # the holder of an office held now
+        cands = []
+        for qid in request.pool.relation_candidates(fact.relation):
+            if qid in true_items or qid == fact.subject:
+                continue
+            if not any(store.forms(qid, lang) for lang in request.languages):
+                continue
+            theirs = set(store.classes(qid))
+            if spec.substitute_kind == "class" and not kinds & theirs:
+                continue  # mixed kinds: only a shared known class says it is the same kind
+            if kinds and theirs and not kinds & theirs:
+                continue  # another kind of thing: a country for a city
+            their_gender = store.gender(qid)
+            if gender and their_gender != gender and (their_gender is not None or spec.object_gender == "same"):
+                continue
+            their_life = store.lifetime(qid)
+            if born is not None and their_life[0] is not None and abs(their_life[0] - born) > CONTEMPORARY_YEARS:
+                continue
+            if alive and _alive(their_life, as_of.year) is False:
+                continue  # the original was alive then: so must a substitute be
+            if not request.pool.held_between(fact.relation, qid, recent, as_of):
+                continue
+            if overlaps_truth(request, qid):
+                continue
+            cands.append(qid)
+        if not cands:
+            raise SkipItem("no_counterfactual", f"{fact.id}: no same-kind substitute among the objects of {fact.relation}")
+        cap = request.pool.cap(fact.relation)
+        fresh = [q for q in cands if request.pool.uses(fact.relation, q) < cap]
+        cands = fresh or sorted(cands, key=lambda q: request.pool.uses(fact.relation, q))[:POPULARITY_NEIGHBOURS]
+        pick = draw_closest(request, cands)
+        request.pool.use(fact.relation, pick)
+        return Counterfactual(self.name, Value(type="item", item=pick), original, "same-relation substitute")
+
+
+def _alive(lifetime: tuple[int | None, int | None], year: int) -> bool | None:
+    """Whether a person was alive in ``year`` by their birth and death years (None: unknown)."""
+    born, died = lifetime
+    if born is None and died is None:
+        return None
+    if born is not None and born > year:
+        return False
+    if died is not None and died < year:
+        return False
+    return True
