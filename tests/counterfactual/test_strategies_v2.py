@@ -166,3 +166,35 @@ def test_no_substitute_that_ended_long_ago():
     ], load_relations())
     picks = _picks(f, judged(f, dt.date(2017, 1, 1), rules="rules_v2"), pool, store)
     assert set(picks) == {"Q92"}  # the Roman Empire (476) and the GDR (1990) ended before 2007
+
+
+@pytest.fixture(scope="module")
+def real():
+    """The sample's real facts and labels; entities without an English label get their id as one,
+    so every real object can be a candidate."""
+    from kcdata.facts import parse_entity
+    from kcdata.sources.snapshot import load_sample
+
+    snap = load_sample()
+    facts = [f for e in snap.entities for f in parse_entity(e, "sample") if f.relation in load_relations()]
+    store = snap.labels
+    for f in facts:
+        for s in f.statements:
+            if s.value.item and not store.label(s.value.item, "en"):
+                store.add_label(s.value.item, "en", s.value.item)
+    return {f.id: f for f in facts}, store, Pool.from_facts(facts, load_relations())
+
+
+@pytest.mark.parametrize(("fact_id", "relation"), [("Q42:P25", "P25"), ("Q142:P36", "P36")])
+def test_real_mother_and_capital_substitutes_come_from_their_own_relation(real, fact_id, relation):
+    facts, store, pool = real
+    f = facts[fact_id]
+    objects = {s.value.item for g in facts.values() if g.relation == relation for s in g.statements}
+    spec, cls = judged(f, rules="rules_v2")
+    v2 = set(_picks(f, (spec, cls), pool, store, seeds=range(60)))
+    assert v2 and v2 <= objects - {s.value.item for s in f.statements}
+    # substitute_v1 drew from every relation of the object class: fathers and heads of
+    # government as a mother, countries and regions as a capital
+    spec1, cls1 = judged(f, rules="rules_v1")
+    v1 = set(_picks(f, (spec1, cls1), pool, store, seeds=range(60), version="v1"))
+    assert v1 - objects
