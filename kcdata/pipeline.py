@@ -140,6 +140,12 @@ def build_rows(
         day = as_of or dt.date.fromisoformat(recorded)
         try:
             cls = _labelled_first(classify(fact, spec, day, rules), snapshot, languages)
+            if day.isoformat() < recorded and spec.changes_within_years and rules.name != "rules_v1" and any(
+                    s.start is None and s.point_in_time is None for s in cls.current):
+                # recorded later without a start date: the value is known to hold on the
+                # recording date only, not on an earlier as_of (it may have begun since)
+                raise SkipItem("undated_before_snapshot",
+                               f"{fact.id}: an undated value recorded {recorded}, asked as of {day.isoformat()}")
             cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed, config.counterfactuals)
         except SkipItem as s:
             rejects.add(s.reason, fact.id, None, s.detail)

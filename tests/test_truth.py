@@ -49,6 +49,10 @@ def test_2016_never_yields_a_later_value(build_2016):
         assert stmts and all(s.end is not None and s.end.bounds()[1] <= dt.date(2016, 1, 1) for s in stmts), r["id"]
         checked += 1
     assert checked >= 3
+    ids = {r["fact_id"] for r in _rows(out)}
+    # Trump (US head of state, undated, recorded 2018) and a death on 2016-12-31 are not facts of 2016
+    assert "Q30:P35" not in ids and "Q646148:P570" not in ids
+    assert {"event_after_as_of", "undated_before_snapshot"} <= set(build_2016[1].drops)
     canada = {r["language"]: r for r in _rows(out) if r["fact_id"] == "Q16:P35"}
     assert canada["en"]["object"]["label"] == "Elizabeth II"
     assert canada["en"]["counterfactual"]["label"] != "Charles III of the United Kingdom"

@@ -21,6 +21,8 @@ What changed from ``rules_v1`` (which stays selectable):
   older is ``static.settled``. With no dated change at all, ``temporal.by_nature`` only for
   relations whose value really changes within years (``changes_within_years``), else
   ``static.no_change``.
+* A time value (a birth, a death, an inception) after ``as_of`` is an event that had not happened:
+  the fact is dropped (``event_after_as_of``).
 * Every classification records ``last_change``: the date of the most recent recorded change.
 """
 
@@ -81,7 +83,8 @@ def classify_v2(fact: Fact, relation: RelationSpec, as_of: dt.date, rules: RuleC
         rules: the ``rules_v2`` settings (dispute markers, temporal window).
 
     Raises:
-        SkipItem: ``no_concrete_value``, ``no_value_as_of`` or ``ambiguous_concurrent_values``.
+        SkipItem: ``no_concrete_value``, ``no_value_as_of``, ``ambiguous_concurrent_values`` or
+            ``event_after_as_of``.
     """
     stmts = [s for s in fact.statements if s.rank != "deprecated" and s.value.is_concrete]
     if not stmts:
@@ -147,6 +150,13 @@ def classify_v2(fact: Fact, relation: RelationSpec, as_of: dt.date, rules: RuleC
                                       current, ev, current[1:], former, last_change)
             raise SkipItem("ambiguous_concurrent_values",
                            f"{fact.id}: {len(current)} values at {day_text} without overlapping dates")
+
+    # an event stated by its date (a birth, a death, an inception) that lies after as_of had not
+    # happened yet: there is nothing to ask about on as_of
+    for c in current:
+        when = start_day(c.value.time) if c.value.type == "time" and c.value.time is not None else None
+        if when is not None and when > as_of:
+            raise SkipItem("event_after_as_of", f"{fact.id}: {c.value.time.iso()} is after {day_text}")
 
     # dispute qualifiers on a series value
     if timed:
