@@ -242,8 +242,11 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
     written = [c for c in CONFIGS if by_config[c]]
     if not written:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(rejects.counts.items(), key=lambda kv: -kv[1])[:5])
-        raise ConfigError(f"the build produced no rows (dropped: {reasons or 'nothing'})",
-                          "widen --relations / --langs, or see the drop reasons in the README")
+        top = max(rejects.counts, key=lambda k: rejects.counts[k]) if rejects.counts else ""
+        hint = ("the data was recorded before --as-of: pass an earlier --as-of, or omit it to judge each "
+                "fact at its own snapshot date" if top == "as_of_after_snapshot"
+                else "widen --relations / --langs, or see the drop reasons in the README")
+        raise ConfigError(f"the build produced no rows (dropped: {reasons or 'nothing'})", hint)
 
     parent = out_dir.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
