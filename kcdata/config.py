@@ -37,6 +37,8 @@ class BuildConfig:
     """Counterfactual strategy set (``v1`` stays selectable)."""
     answers: str = "answers_v2"
     """How answer lists are made (``answers_v1`` stays selectable)."""
+    contexts: str = "contexts_v2"
+    """How template contexts are made (``contexts_v1`` stays selectable)."""
     wikipedia: bool = True
     """Add Wikipedia passages where the source has article text."""
     user_agent: str | None = None

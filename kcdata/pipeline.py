@@ -158,7 +158,7 @@ def build_rows(
                                 dump_date=snapshot.dump_date,
                                 retrieved=(prov.get("modified") or "")[:10] or None,
                                 snapshot_date=recorded, snapshot_basis=basis,
-                                answers_version=config.answers)
+                                answers_version=config.answers, contexts_version=config.contexts)
             except SkipItem as s:
                 rejects.add(s.reason, fact.id, lang, s.detail)
                 continue
@@ -282,6 +282,7 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "rules": load_rules(config.rules).name,
             "counterfactuals": config.counterfactuals,
             "answers": config.answers,
+            "contexts": config.contexts,
             "counts": {"rows": {c: len(by_config[c]) for c in CONFIGS}, "by_kind_language_relation": counts},
             "drops": dict(sorted(rejects.counts.items())),
             "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",

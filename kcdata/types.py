@@ -304,7 +304,9 @@ class Provenance:
     ``retrieved`` (when the API returned it), ``dump_date`` (the dump's date) or
     ``newest_evidence`` (the newest date stated in the entity, for data that carries no date)."""
     template_id: str
-    """The context template used: ``{relation slug}/{lang}.yaml#{pool}[{index}]``."""
+    """The original context's template: ``{relation slug}/{lang}.yaml#{pool}[{index}]``."""
+    counter_template_id: str
+    """The counter context's template (``contexts_v2`` may date it differently)."""
     template_version: str
     """``P6@1/en@1``: the relation and language template versions."""
     tool_version: str

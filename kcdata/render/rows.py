@@ -7,12 +7,13 @@ a test holds :func:`build_row` to it.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from kcdata import __version__
 from kcdata.errors import SkipItem
 from kcdata.labels import LabelStore
-from kcdata.normalise import any_overlap, matchable_alias
+from kcdata.normalise import any_overlap, matchable_alias, normalize_answer
 from kcdata.relations import RelationSpec
 from kcdata.render import format_date, format_number, number_forms, render
 from kcdata.types import Classification, Counterfactual, Fact, Provenance, Statement, Value
@@ -47,6 +48,35 @@ def _forms(value: Value, lang: str, store: LabelStore, v2: bool) -> tuple[str | 
     return label, (_safe(forms, lang) if v2 and value.type == "item" else forms)
 
 
+def _context(spec: RelationSpec, templates: Any, lang: str, fact_id: str, subject: str, obj: str,
+             start: Any, tidy: bool) -> tuple[str, str]:
+    """One context and its template id: a dated template with ``start`` when given, else an
+    undated one; the template is picked by the fact id (seed-independent). ``tidy`` mends the
+    punctuation a label can bring (``v. Chr..``: one full stop)."""
+    pool, pool_name = (templates.dated_contexts, "dated_contexts") if start is not None else (templates.contexts, "contexts")
+    idx = _pick(pool, fact_id)
+    template_id = f"{spec.slug}/{lang}.yaml#{pool_name}[{idx}]"
+    variables = {"subject": subject, "object": obj}
+    if start is not None:
+        variables["start"] = format_date(start, lang)
+    text = render(pool[idx], template_id, **variables)
+    return (_tidy(text) if tidy else text), template_id
+
+
+_DOUBLE_STOP = re.compile(r"(?<=[^.\s])\.\.(?!\.)")
+
+
+def _tidy(text: str) -> str:
+    """One full stop where a label ending in one meets the template's (``D.C..`` becomes ``D.C.``)."""
+    return _DOUBLE_STOP.sub(".", text)
+
+
+def mentions_form(text: str, form: str, lang: str) -> bool:
+    """Whether ``text`` names ``form`` as whole words after :func:`normalize_answer`."""
+    norm = normalize_answer(form, lang)
+    return bool(norm) and f" {norm} " in f" {normalize_answer(text, lang)} "
+
+
 def _pick(options: tuple[str, ...], fact_id: str) -> int:
     # Seed-independent choice so that a new seed changes only counterfactuals.
     return int(hashlib.sha256(fact_id.encode()).hexdigest(), 16) % len(options)
@@ -69,6 +99,7 @@ def build_row(
     snapshot_date: str | None = None,
     snapshot_basis: str | None = None,
     answers_version: str = "answers_v1",
+    contexts_version: str = "contexts_v1",
 ) -> dict[str, Any]:
     """Render one dataset row.
 
@@ -77,12 +108,17 @@ def build_row(
         snapshot_basis: what ``snapshot_date`` rests on (``modified``, ``dump_date``, ...).
         answers_version: ``answers_v1`` or ``answers_v2`` (every current value named, unsafe
             aliases left out of the alias lists, overlaps judged by the scorer's normaliser).
+        contexts_version: ``contexts_v1`` (the counter context is the original's template with
+            the counterfactual put in, dates included) or ``contexts_v2`` (the counter context
+            carries the counterfactual's own dates or none, never names an original form, and
+            double full stops are tidied).
 
     Raises:
         SkipItem: with the reason the fact cannot be rendered in ``lang`` (missing label or
             template); rows never fall back to another language silently.
     """
     v2 = answers_version == "answers_v2"
+    cf_statement = next((st for st in (*cls.former, *cls.rivals) if st.value.key() == cf.value.key()), None)
     templates = spec.languages.get(lang)
     if templates is None:
         raise SkipItem("no_template_for_language", f"{spec.slug} has no {lang}.yaml")
@@ -117,17 +153,24 @@ def build_row(
     questions = [render(q, f"{spec.slug}/{lang}.yaml#questions[{i}]", subject=subject)
                  for i, q in enumerate(templates.questions)]
     start = _start_of(main)
-    if cls.fact_type == "temporal" and start is not None and templates.dated_contexts:
-        pool, pool_name = templates.dated_contexts, "dated_contexts"
+    original_dated = cls.fact_type == "temporal" and start is not None and bool(templates.dated_contexts)
+    tidy = contexts_version == "contexts_v2"
+    context_original, template_id = _context(spec, templates, lang, fact.id, subject, obj_label,
+                                             start if original_dated else None, tidy)
+    if tidy:
+        # The counter document carries the counterfactual's own dates, never the original's: an
+        # outdated value its own start (or point in time), any other counterfactual none.
+        cf_start = _start_of(cf_statement) if cf_statement is not None else None
+        cf_dated = cf_start is not None and bool(templates.dated_contexts)
+        context_counter, counter_template_id = _context(spec, templates, lang, fact.id, subject, cf_label,
+                                                        cf_start if cf_dated else None, tidy)
+        names_original = [f for f in answers if mentions_form(context_counter, f, lang)]
+        if names_original:
+            raise SkipItem("counter_context_names_original",
+                           f"{lang} counter context names {names_original[0]!r}: {context_counter}")
     else:
-        pool, pool_name = templates.contexts, "contexts"
-    idx = _pick(pool, fact.id)
-    template_id = f"{spec.slug}/{lang}.yaml#{pool_name}[{idx}]"
-    variables = {"subject": subject}
-    if pool_name == "dated_contexts":
-        variables["start"] = format_date(start, lang)
-    context_original = render(pool[idx], template_id, object=obj_label, **variables)
-    context_counter = render(pool[idx], template_id, object=cf_label, **variables)
+        context_counter, counter_template_id = _context(spec, templates, lang, fact.id, subject, cf_label,
+                                                        start if original_dated else None, tidy)
 
     obj_id = main.value.item if main.value.type == "item" else None
     subject_forms = store.forms(fact.subject, lang)
@@ -180,6 +223,7 @@ def build_row(
             retrieved=retrieved,
             snapshot_basis=snapshot_basis,
             template_id=template_id,
+            counter_template_id=counter_template_id,
             template_version=spec.template_version(lang),
             tool_version=__version__,
         ).as_dict(),
