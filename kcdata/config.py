@@ -39,6 +39,8 @@ class BuildConfig:
     """How answer lists are made (``answers_v1`` stays selectable)."""
     contexts: str = "contexts_v2"
     """How template contexts are made (``contexts_v1`` stays selectable)."""
+    passages: str = "passages_v2"
+    """How Wikipedia passages are chosen and checked (``passages_v1`` stays selectable)."""
     wikipedia: bool = True
     """Add Wikipedia passages where the source has article text."""
     user_agent: str | None = None

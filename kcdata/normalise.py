@@ -91,12 +91,19 @@ def any_overlap(forms_a: list[str] | tuple[str, ...], forms_b: list[str] | tuple
     return any(overlaps(a, b, language) for a in forms_a for b in forms_b)
 
 
+def names(text: str, form: str, language: str | None = "en") -> bool:
+    """Whether ``text`` names ``form``: the form's normalised words occur in the normalised text as
+    whole words (:func:`normalize_answer`)."""
+    norm = normalize_answer(form, language)
+    return bool(norm) and f" {norm} " in f" {normalize_answer(text, language)} "
+
+
 MIN_ALIAS_CHARS = 3
 """``answers_v2``: an alias whose normalised form is shorter than this is left out of matching lists."""
 
 
 @functools.lru_cache(maxsize=16)
-def _stop_words(language: str) -> frozenset[str]:
+def stop_words(language: str) -> frozenset[str]:
     """spaCy's stop-word list of a language (empty where spaCy has none)."""
     try:
         import importlib
@@ -119,4 +126,4 @@ def matchable_alias(alias: str, language: str | None = "en") -> bool:
     norm = normalize_answer(alias, lang)
     if len(norm) < MIN_ALIAS_CHARS:
         return False
-    return norm not in _stop_words(lang)
+    return norm not in stop_words(lang)

@@ -29,6 +29,7 @@ from kcdata.facts import parse_entity
 from kcdata.fileio import sha256_file, write_atomic_text
 from kcdata.publish.parquet import environment, write_rows
 from kcdata.relations import load_relations, resolve_relations
+from kcdata.render.passages_v2 import attach, choose_passages
 from kcdata.render.rows import build_row
 from kcdata.sources.snapshot import Snapshot, recording_dates
 from kcdata.types import Fact
@@ -45,11 +46,18 @@ class Rejects:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self.passages: Counter[str] = Counter()
+        """Rows that keep their template contexts only, by why their Wikipedia passage was left out."""
         self.records: list[dict[str, Any]] = []
 
     def add(self, reason: str, fact_id: str, language: str | None = None, detail: str = "") -> None:
         """Record one dropped fact (language None) or (fact, language)."""
         self.counts[reason] += 1
+        self.records.append({"fact_id": fact_id, "language": language, "reason": reason, "detail": detail})
+
+    def passage(self, reason: str, fact_id: str, language: str, detail: str = "") -> None:
+        """Record a row kept without a Wikipedia passage, and why (``passage_*``)."""
+        self.passages[reason] += 1
         self.records.append({"fact_id": fact_id, "language": language, "reason": reason, "detail": detail})
 
     def jsonl(self) -> str:
@@ -104,13 +112,16 @@ def load_source(config: BuildConfig, http_client: Any = None) -> Snapshot:
 
 
 def build_rows(
-    facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date | None, rejects: Rejects
+    facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date | None, rejects: Rejects,
+    find_article: Any = None,
 ) -> list[dict[str, Any]]:
     """Classify, choose counterfactuals and render every fact in every language. Pure, no I/O.
 
     Each fact is judged at ``as_of`` when given (a fact whose data was recorded earlier is
     dropped: ``as_of_after_snapshot``), else at its subject's own recording date
-    (:func:`kcdata.sources.snapshot.recording_dates`), never later than the data knows.
+    (:func:`kcdata.sources.snapshot.recording_dates`), never later than the data knows. With
+    ``find_article`` (``passages_v2``), each row's Wikipedia passage is chosen before the
+    counterfactual and checked with the row.
     """
     relations = load_relations()
     wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
@@ -146,7 +157,16 @@ def build_rows(
                 # recording date only, not on an earlier as_of (it may have begun since)
                 raise SkipItem("undated_before_snapshot",
                                f"{fact.id}: an undated value recorded {recorded}, asked as of {day.isoformat()}")
-            cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed, config.counterfactuals)
+            main_item = cls.current[0].value.item
+            passages: dict[str, Any] = {}
+            if find_article is not None:
+                cues = {lang: t.passage_cues for lang, t in spec.languages.items()}
+                passages, missing = choose_passages(fact.subject, main_item, snapshot.labels, languages,
+                                                    find_article, cues)
+                for lang, why in missing:
+                    rejects.passage(why, fact.id, lang)
+            cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed, config.counterfactuals,
+                        avoid=[(lang, p.text) for lang, p in sorted(passages.items())])
         except SkipItem as s:
             rejects.add(s.reason, fact.id, None, s.detail)
             continue
@@ -162,6 +182,10 @@ def build_rows(
             except SkipItem as s:
                 rejects.add(s.reason, fact.id, lang, s.detail)
                 continue
+            if lang in passages:
+                why = attach(row, passages[lang], snapshot.labels, main_item, cf.value.item)
+                if why:
+                    rejects.passage(why, fact.id, lang)
             problems = row_problems(row)
             if problems:
                 rejects.add("invalid_row", fact.id, lang, "; ".join(str(p) for p in problems[:3]))
@@ -229,8 +253,15 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
         for e in snapshot.entities:
             facts.extend(parse_entity(e, snapshot.kind, wanted))
     rejects = Rejects()
-    rows = build_rows(facts, snapshot, config, as_of, rejects)
-    if config.wikipedia:
+    find = None
+    if config.wikipedia and config.passages == "passages_v2":
+        from kcdata.sources.wikipedia import article_finder
+
+        find = article_finder(snapshot, config, http_client)
+        if find is None:
+            _warn_no_articles(config)
+    rows = build_rows(facts, snapshot, config, as_of, rejects, find)
+    if config.wikipedia and config.passages == "passages_v1":
         rows = _add_wikipedia(rows, snapshot, config)
 
     by_config = {c: [r for r in rows if r["kind"] == c] for c in CONFIGS}
@@ -287,6 +318,9 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "drops": dict(sorted(rejects.counts.items())),
             "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",
             "wikipedia": {
+                "passages": config.passages,
+                "left_out": dict(sorted(rejects.passages.items())),
+                "unpinned": sum(1 for r in rows if r["wiki_source"] and not r["wiki_source"]["revision_id"]),
                 "rows_with_passage": sum(1 for r in rows if r["wiki_context_original"]),
                 "articles": sorted({(r["wiki_source"]["language"], r["wiki_source"]["title"],
                                      r["wiki_source"]["revision_id"] or 0) for r in rows if r["wiki_source"]}),
@@ -434,20 +468,24 @@ class _Tally:
         self.counts: Counter[str] = Counter()
 
 
+def _warn_no_articles(config: BuildConfig) -> None:
+    # A dump or local files hold no article text, and fetching an article per subject live would
+    # take days at Wikimedia's request rate for a dump-sized build.
+    log.warning(
+        "no Wikipedia passages for source %r: it holds no article text (the sample and --source api "
+        "have them); rows keep their template contexts",
+        config.source,
+    )
+
+
 def _add_wikipedia(rows: list[dict[str, Any]], snapshot: Snapshot, config: BuildConfig) -> list[dict[str, Any]]:
-    """Attach Wikipedia passages where the source has article text (see kcdata.render.passages)."""
+    """``passages_v1``: attach passages after validation (see kcdata.render.passages)."""
     from kcdata.render.passages import attach_passages
     from kcdata.sources.wikipedia import article_finder
 
     find = article_finder(snapshot, config)
     if find is None:
         if rows:
-            # A dump or local files hold no article text, and fetching an article per subject
-            # live would take days at Wikimedia's request rate for a dump-sized build.
-            log.warning(
-                "no Wikipedia passages for source %r: it holds no article text (the sample and "
-                "--source api have them); rows keep their template contexts",
-                config.source,
-            )
+            _warn_no_articles(config)
         return rows
     return attach_passages(rows, find, _Tally())

@@ -30,6 +30,8 @@ class LanguageTemplates:
     questions: tuple[str, ...]
     contexts: tuple[str, ...]
     dated_contexts: tuple[str, ...] = ()
+    passage_cues: tuple[str, ...] = ()
+    """Words that state the relation in running text (``passages_v2``)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def load_relation(folder: Path) -> RelationSpec:
             questions=tuple(data["questions"]),
             contexts=tuple(data["contexts"]),
             dated_contexts=tuple(data.get("dated_contexts") or ()),
+            passage_cues=tuple(data.get("passage_cues") or ()),
         )
     return RelationSpec(
         id=rel["id"],

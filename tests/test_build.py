@@ -58,7 +58,8 @@ def test_default_sample_build_meets_the_minimums(sample_build):
     assert "as of each subject's snapshot date" in card
     assert manifest["drops"] and all(v > 0 for v in manifest["drops"].values())
     rejects = [json.loads(line) for line in (sample_build / "rejects.jsonl").read_text().splitlines()]
-    assert len(rejects) == sum(manifest["drops"].values())
+    assert len(rejects) == sum(manifest["drops"].values()) + sum(manifest["wikipedia"]["left_out"].values())
+    assert manifest["wikipedia"]["passages"] == "passages_v2" and manifest["wikipedia"]["rows_with_passage"] >= 1
     for rel, digest in manifest["files"].items():
         assert hashlib.sha256((sample_build / rel).read_bytes()).hexdigest() == digest
 
@@ -105,10 +106,8 @@ def test_same_seed_byte_identical_other_seed_changes_only_counterfactuals(tmp_pa
     run_build(BuildConfig(seed=2, **base), tmp_path / "c")
     rows1, rows2 = _rows(tmp_path / "a"), _rows(tmp_path / "c")
     assert [r["id"] for r in rows1] == [r["id"] for r in rows2]
-    # The Wikipedia counter passage follows the counterfactual; a passage that already names the
-    # counterfactual is skipped, so the chosen passage can depend on it too.
-    cf_fields = {"counterfactual", "counter_answers", "context_counter", "wiki_context_counter",
-                 "wiki_context_original", "wiki_source"}
+    # passages_v2 chooses the passage before the counterfactual: only the counter fields change
+    cf_fields = {"counterfactual", "counter_answers", "context_counter", "wiki_context_counter"}
     changed = 0
     for r1, r2 in zip(rows1, rows2, strict=True):
         assert {k: v for k, v in r1.items() if k not in cf_fields} == \

@@ -90,6 +90,7 @@ def choose(
     languages: Sequence[str],
     seed: int,
     version: str = "v1",
+    avoid: Sequence[tuple[str, str]] = (),
 ) -> Counterfactual:
     """Pick the counterfactual for one fact (the same for every language of the fact).
 
@@ -102,6 +103,8 @@ def choose(
         languages: languages the rows will be rendered in; a candidate covering all of them wins.
         seed: the build seed.
         version: the strategy set (``v1`` or ``v2``, see :data:`PLANS`).
+        avoid: (language, text) of passages chosen for the fact's rows (``substitute_v2`` avoids
+            candidates they name).
 
     Raises:
         SkipItem: ``no_counterfactual`` when no strategy can produce a valid alternative;
@@ -113,7 +116,7 @@ def choose(
         raise SkipItem("open_world_relation", f"{fact.id}: {spec.closed_world_reason}")
     original = cls.current[0].value
     wanted = tuple(lang for lang in languages if store.label(fact.subject, lang)) or tuple(languages)
-    request = Request(fact, cls, spec, pool, store, wanted, rng_for(seed, fact.id))
+    request = Request(fact, cls, spec, pool, store, wanted, rng_for(seed, fact.id), tuple(avoid))
     for name in names:
         found = get_strategy(name).propose(request)
         if found is not None:

@@ -43,6 +43,9 @@ class Request:
     """Languages the subject has a label in (the rows that will be rendered)."""
     rng: random.Random
     """The fact's generator (:func:`rng_for`); strategies draw from it in a fixed order."""
+    avoid: tuple[tuple[str, str], ...] = ()
+    """(language, text) of passages chosen for the fact's rows: a substitute they name would make
+    the counter passage contradict itself."""
 
     @property
     def original(self) -> Value:

@@ -22,7 +22,7 @@ from kcdata.classify.base import ended_by, start_day, years_before
 from kcdata.counterfactual.base import Request, Strategy, register
 from kcdata.counterfactual.strategies import MIN_NUMBER_GAP, POPULARITY_NEIGHBOURS, draw_closest, relative_gap
 from kcdata.errors import SkipItem
-from kcdata.normalise import any_overlap
+from kcdata.normalise import any_overlap, names
 from kcdata.types import Counterfactual, Statement, Value
 
 CONTEMPORARY_YEARS = 60
@@ -170,6 +170,8 @@ class SubstituteV2(Strategy):
                 continue
             if overlaps_truth(request, qid):
                 continue
+            if any(names(text, form, lang) for lang, text in request.avoid for form in store.forms(qid, lang)):
+                continue  # the passage chosen for a row names it already
             cands.append(qid)
         if not cands:
             raise SkipItem("no_counterfactual", f"{fact.id}: no same-kind substitute among the objects of {fact.relation}")

@@ -111,7 +111,7 @@ def split_sentences(text: str, language: str) -> list[str]:
 
 
 @lru_cache(maxsize=128)
-def _article_sentences(article: Article) -> list[str]:
+def article_sentences(article: Article) -> list[str]:
     """Sentences of an article, computed once per article (a build asks once per fact)."""
     return split_sentences(article.text, article.language)
 
@@ -185,7 +185,7 @@ def find_passage(
         return None
     subj_re = mention_regex(subject_forms)
     cf_re = mention_regex([*counter_forms, *([replacement] if replacement else [])])
-    sentences = _article_sentences(article)
+    sentences = article_sentences(article)
     fallback: Passage | None = None
     for i, sent in enumerate(sentences):
         if not mentions(sent, obj_re):

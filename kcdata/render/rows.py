@@ -13,7 +13,7 @@ from typing import Any
 from kcdata import __version__
 from kcdata.errors import SkipItem
 from kcdata.labels import LabelStore
-from kcdata.normalise import any_overlap, matchable_alias, normalize_answer
+from kcdata.normalise import any_overlap, matchable_alias, names
 from kcdata.relations import RelationSpec
 from kcdata.render import format_date, format_number, number_forms, render
 from kcdata.types import Classification, Counterfactual, Fact, Provenance, Statement, Value
@@ -69,12 +69,6 @@ _DOUBLE_STOP = re.compile(r"(?<=[^.\s])\.\.(?!\.)")
 def _tidy(text: str) -> str:
     """One full stop where a label ending in one meets the template's (``D.C..`` becomes ``D.C.``)."""
     return _DOUBLE_STOP.sub(".", text)
-
-
-def mentions_form(text: str, form: str, lang: str) -> bool:
-    """Whether ``text`` names ``form`` as whole words after :func:`normalize_answer`."""
-    norm = normalize_answer(form, lang)
-    return bool(norm) and f" {norm} " in f" {normalize_answer(text, lang)} "
 
 
 def _pick(options: tuple[str, ...], fact_id: str) -> int:
@@ -164,7 +158,7 @@ def build_row(
         cf_dated = cf_start is not None and bool(templates.dated_contexts)
         context_counter, counter_template_id = _context(spec, templates, lang, fact.id, subject, cf_label,
                                                         cf_start if cf_dated else None, tidy)
-        names_original = [f for f in answers if mentions_form(context_counter, f, lang)]
+        names_original = [f for f in answers if names(context_counter, f, lang)]
         if names_original:
             raise SkipItem("counter_context_names_original",
                            f"{lang} counter context names {names_original[0]!r}: {context_counter}")

@@ -11,9 +11,9 @@ import pytest
 
 from kcdata.config import BuildConfig
 from kcdata.facts import parse_entity
+from kcdata.normalise import names
 from kcdata.pipeline import run_build
 from kcdata.render import format_date
-from kcdata.render.rows import mentions_form
 from kcdata.sources.snapshot import load_sample
 
 
@@ -73,7 +73,7 @@ def test_substitutes_get_an_undated_counter_context(sample_build):
 def test_no_counter_context_names_an_original_answer_and_no_double_stop(sample_build):
     rows = _rows(sample_build)
     for r in rows:
-        assert not any(mentions_form(r["context_counter"], a, r["language"]) for a in r["answers"]), r["id"]
+        assert not any(names(r["context_counter"], a, r["language"]) for a in r["answers"]), r["id"]
         for text in (r["context_original"], r["context_counter"]):
             assert not re.search(r"[^.]\.\.(?!\.)", text), (r["id"], text)
     assert any("BC" in r["context_original"] or "Chr." in r["context_original"] for r in rows)
