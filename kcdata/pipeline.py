@@ -34,6 +34,7 @@ from kcdata.render.rows import build_row
 from kcdata.sources.snapshot import Snapshot, recording_dates
 from kcdata.types import Fact
 from kcdata.validate import row_problems
+from kcdata.validate.audit import audit_rows
 
 log = logging.getLogger(__name__)
 
@@ -269,6 +270,8 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
         by_config[c].sort(key=lambda r: (_fact_sort_key(r["fact_id"]), r["language"]))
     counts = count_table(rows)
     has_wiki = any(r["wiki_context_original"] for r in rows)
+    quality = audit_rows(rows, classes=snapshot.labels.classes).as_dict()
+    quality.pop("counts")
     # An empty config is left out (no parquet, not in the card): `datasets` cannot load one.
     written = [c for c in CONFIGS if by_config[c]]
     if not written:
@@ -325,6 +328,7 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
                 "articles": sorted({(r["wiki_source"]["language"], r["wiki_source"]["title"],
                                      r["wiki_source"]["revision_id"] or 0) for r in rows if r["wiki_source"]}),
             },
+            "quality": quality,
             "files": {},
             "hub": None,
             "environment": environment(),

@@ -1,0 +1,37 @@
+"""``kcdata audit DIR``: the quality checks of a built dataset; exit 1 when one that must be zero is not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from kcdata.cli import command
+
+
+@command()
+@click.argument("path", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+def audit(path, as_json) -> None:
+    """Audit a built dataset folder (or a JSONL file of rows): counter contexts naming an original
+    answer, overlapping answer lists, counter contexts keeping the original's date, unsafe aliases,
+    Wikipedia replacements inside longer names, duplicate questions; rows per kind x language x
+    relation. The table goes to stderr.
+
+    \b
+    Examples:
+      kcdata audit kcdata-out
+      kcdata audit kcdata-out --json > audit.json
+    """
+    from kcdata.errors import ValidationError
+    from kcdata.validate import iter_rows
+    from kcdata.validate.audit import audit_rows
+
+    report = audit_rows(row for _, row in iter_rows(Path(path)) if "__error__" not in row)
+    click.echo(report.table(), err=True)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))
+    if not report.ok:
+        failed = ", ".join(f"{c.name}={c.count}" for c in report.checks if c.failed)
+        raise ValidationError(f"audit of {path} failed: {failed}")

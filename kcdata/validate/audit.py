@@ -1,0 +1,176 @@
+"""``kcdata audit``: a deterministic quality report of a built dataset.
+
+Each check counts rows and keeps the first offending row ids. Checks marked *must be zero* fail the
+audit (``kcdata audit`` exits 1); the others are reported for a reader to weigh:
+
+* ``counter_context_names_original`` (must be zero): a counter context names a form of an original
+  answer (normalised, whole words).
+* ``counter_answers_overlap_answers`` (must be zero): a counter answer equals, contains or is
+  contained in an answer (:func:`kcdata.normalise.overlaps`).
+* ``counter_context_keeps_original_date`` (must be zero): a counter context states the original
+  value's start date (``valid_from``, rendered in the row's language).
+* ``unsafe_alias_in_answers`` (must be zero): an alias in ``answers`` / ``counter_answers`` that
+  :func:`kcdata.normalise.matchable_alias` rejects (``us``, ``can``).
+* ``passage_replacement_in_longer_name`` (must be zero): in a counter passage, the counterfactual
+  sits inside a longer capitalised name.
+* ``substitute_class_differs`` (must be zero; only with class data): a substitute shares no known
+  P31 class with the original.
+* ``duplicate_questions``: one question text in one language for several facts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kcdata.normalise import any_overlap, matchable_alias, names
+from kcdata.render import format_date
+from kcdata.types import PRECISION_DAY, PRECISION_MONTH, PRECISION_YEAR, TimeValue
+
+MUST_BE_ZERO = (
+    "counter_context_names_original",
+    "counter_answers_overlap_answers",
+    "counter_context_keeps_original_date",
+    "unsafe_alias_in_answers",
+    "passage_replacement_in_longer_name",
+    "substitute_class_differs",
+)
+REPORTED = ("duplicate_questions",)
+EXAMPLES = 5
+"""Row ids kept per check."""
+
+_ISO = re.compile(r"^(-?)(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+@dataclass
+class Check:
+    """One check's outcome."""
+
+    name: str
+    must_be_zero: bool
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+    checked: bool = True
+    """False when the data for the check is missing (e.g. no class data)."""
+
+    def hit(self, row_id: str) -> None:
+        self.count += 1
+        if len(self.examples) < EXAMPLES:
+            self.examples.append(row_id)
+
+    @property
+    def failed(self) -> bool:
+        return self.must_be_zero and self.checked and self.count > 0
+
+
+@dataclass
+class AuditReport:
+    """The audit of a set of rows."""
+
+    rows: int
+    checks: list[Check]
+    counts: list[dict[str, Any]]
+    """Rows per kind x language x relation."""
+
+    @property
+    def ok(self) -> bool:
+        return not any(c.failed for c in self.checks)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready report."""
+        return {
+            "rows": self.rows,
+            "ok": self.ok,
+            "checks": [{"name": c.name, "must_be_zero": c.must_be_zero, "checked": c.checked,
+                        "count": c.count, "examples": c.examples} for c in self.checks],
+            "counts": self.counts,
+        }
+
+    def table(self) -> str:
+        """The checks as a plain-text table."""
+        width = max(len(c.name) for c in self.checks)
+        lines = [f"{'check':<{width}}  {'rows':>5}  result ({self.rows} rows audited)"]
+        for c in self.checks:
+            result = "not checked" if not c.checked else ("FAIL" if c.failed else "ok" if c.must_be_zero else "reported")
+            tail = f"  e.g. {', '.join(c.examples)}" if c.count and c.examples else ""
+            lines.append(f"{c.name:<{width}}  {c.count:>5}  {result}{tail}")
+        return "\n".join(lines)
+
+
+def _time_from_iso(text: str | None) -> TimeValue | None:
+    m = _ISO.match(text or "")
+    if not m:
+        return None
+    sign, year, month, day = m.groups()
+    y = int(year) * (-1 if sign else 1)
+    precision = PRECISION_DAY if day else PRECISION_MONTH if month else PRECISION_YEAR
+    return TimeValue(y, int(month or 0), int(day or 0), precision)
+
+
+_CAPITALISED_NEXT = re.compile(r"^ ([A-ZÀ-ÞА-ЯЁ][\w'-]*)")
+_CAPITALISED_PREV = re.compile(r"([A-ZÀ-ÞА-ЯЁ][\w'-]*) $")
+
+
+def _inside_longer_name(text: str, label: str, language: str) -> bool:
+    from kcdata.normalise import stop_words
+
+    for m in re.finditer(re.escape(label), text):
+        for word in (_CAPITALISED_NEXT.search(text[m.end():m.end() + 40]),
+                     _CAPITALISED_PREV.search(text[max(0, m.start() - 40):m.start()])):
+            if word and word.group(1).casefold() not in stop_words(language):
+                return True
+    return False
+
+
+def audit_rows(rows: Iterable[dict[str, Any]], classes: Any = None) -> AuditReport:
+    """Audit rows (dicts of the row schema).
+
+    Args:
+        rows: The dataset rows.
+        classes: ``qid -> tuple of P31 ids`` (e.g. ``LabelStore.classes``) for the substitute
+            class check; without it that check is reported as not checked.
+    """
+    checks = {name: Check(name, True) for name in MUST_BE_ZERO}
+    checks.update({name: Check(name, False) for name in REPORTED})
+    if classes is None:
+        checks["substitute_class_differs"].checked = False
+    questions: dict[tuple[str, str], set[str]] = defaultdict(set)
+    first_id: dict[tuple[str, str], str] = {}
+    table: Counter[tuple[str, str, str]] = Counter()
+    n = 0
+    for r in rows:
+        n += 1
+        rid, lang = r["id"], r["language"]
+        table[(r["kind"], lang, r["relation"])] += 1
+        if any(names(r["context_counter"], a, lang) for a in r["answers"]):
+            checks["counter_context_names_original"].hit(rid)
+        if any_overlap(r["counter_answers"], r["answers"], lang):
+            checks["counter_answers_overlap_answers"].hit(rid)
+        start = _time_from_iso(r.get("valid_from"))
+        if start is not None and format_date(start, lang) in r["context_counter"] \
+                and format_date(start, lang) in r["context_original"]:
+            checks["counter_context_keeps_original_date"].hit(rid)
+        labels = {r["object"]["label"], r["counterfactual"]["label"]}
+        if any(not matchable_alias(a, lang) for a in (*r["answers"], *r["counter_answers"]) if a not in labels
+               and r["object"]["value_type"] == "item"):
+            checks["unsafe_alias_in_answers"].hit(rid)
+        if r.get("wiki_context_counter") and _inside_longer_name(
+                r["wiki_context_counter"], r["counterfactual"]["label"], lang):
+            checks["passage_replacement_in_longer_name"].hit(rid)
+        if classes is not None and r["counterfactual"]["strategy"].startswith("substitute") \
+                and r["object"]["id"] and r["counterfactual"]["id"]:
+            mine, theirs = set(classes(r["object"]["id"])), set(classes(r["counterfactual"]["id"]))
+            if mine and theirs and not mine & theirs:
+                checks["substitute_class_differs"].hit(rid)
+        key = (lang, r["question"])
+        questions[key].add(r["fact_id"])
+        first_id.setdefault(key, rid)
+    for key, facts in sorted(questions.items()):
+        if len(facts) > 1:
+            checks["duplicate_questions"].hit(first_id[key])
+    counts = [{"kind": k, "language": lang, "relation": rel, "n": c}
+              for (k, lang, rel), c in sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][1], int(kv[0][2][1:])))]
+    return AuditReport(n, [checks[name] for name in (*MUST_BE_ZERO, *REPORTED)], counts)
