@@ -211,6 +211,12 @@ def _passage(
 ) -> Passage:
     found = tuple(m.group(0) for m in mentions(text, obj_re))
     counter = replace_mentions(text, obj_re, replacement) if replacement is not None else None
+    return passage_of(article, text, found, n, with_subject, counter, replacement)
+
+
+def passage_of(article: Article, text: str, found: tuple[str, ...], n: int, with_subject: bool,
+               counter: str | None = None, replacement: str | None = None) -> Passage:
+    """A :class:`Passage` of ``article``: ``text`` with its object mentions ``found``."""
     return Passage(
         text=text,
         counter_text=counter,

@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kcdata.normalise import matchable_alias
-from kcdata.render.passages import Passage, article_sentences
-from kcdata.sources.wikipedia import Article, article_url
+from kcdata.render.passages import Passage, article_sentences, passage_of
+from kcdata.sources.wikipedia import Article
 
 SHORT_FORM = 4
 """Forms this short (or all capitals) are matched case-sensitively."""
@@ -132,18 +132,8 @@ def find_passage(article: Article, object_forms: Sequence[str], subject_forms: S
             reason = "passage_states_numbers"
             continue
         text = " ".join(window)
-        return Passage(
-            text=text,
-            counter_text=None,
-            title=article.title,
-            language=article.language,
-            revision_id=article.revision_id,
-            url=article.url or article_url(article.title, article.language, article.revision_id),
-            license=article.license,
-            mentions=tuple(m.group(0) for m in real_mentions(text, obj_re, language)),
-            mentions_subject=True,
-            n_sentences=len(window),
-        ), ""
+        found = tuple(m.group(0) for m in real_mentions(text, obj_re, language))
+        return passage_of(article, text, found, len(window), True), ""
     return None, reason
 
 
