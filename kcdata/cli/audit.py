@@ -25,10 +25,9 @@ def audit(path, as_json) -> None:
       kcdata audit kcdata-out --json > audit.json
     """
     from kcdata.errors import ValidationError
-    from kcdata.validate import iter_rows
-    from kcdata.validate.audit import audit_rows
+    from kcdata.validate.audit import audit_path
 
-    report = audit_rows(row for _, row in iter_rows(Path(path)) if "__error__" not in row)
+    report = audit_path(Path(path))
     click.echo(report.table(), err=True)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))

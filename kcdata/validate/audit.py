@@ -24,11 +24,15 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from kcdata.errors import ValidationError
 from kcdata.normalise import any_overlap, matchable_alias, names
 from kcdata.render import format_date
+from kcdata.schemas import Problem, problems
 from kcdata.types import PRECISION_DAY, PRECISION_MONTH, PRECISION_YEAR, TimeValue
+from kcdata.validate import iter_rows
 
 MUST_BE_ZERO = (
     "counter_context_names_original",
@@ -110,19 +114,32 @@ def _time_from_iso(text: str | None) -> TimeValue | None:
     return TimeValue(y, int(month or 0), int(day or 0), precision)
 
 
-_CAPITALISED_NEXT = re.compile(r"^ ([A-ZÀ-ÞА-ЯЁ][\w'-]*)")
-_CAPITALISED_PREV = re.compile(r"([A-ZÀ-ÞА-ЯЁ][\w'-]*) $")
-
-
 def _inside_longer_name(text: str, label: str, language: str) -> bool:
-    from kcdata.normalise import stop_words
+    """Whether ``label`` sits inside a longer name in ``text`` (:func:`kcdata.render.passages_v2.embedded`)."""
+    from kcdata.render.passages_v2 import embedded
 
-    for m in re.finditer(re.escape(label), text):
-        for word in (_CAPITALISED_NEXT.search(text[m.end():m.end() + 40]),
-                     _CAPITALISED_PREV.search(text[max(0, m.start() - 40):m.start()])):
-            if word and word.group(1).casefold() not in stop_words(language):
-                return True
-    return False
+    return any(embedded(text, m, language) for m in re.finditer(re.escape(label), text))
+
+
+def audit_path(path: Path) -> AuditReport:
+    """Audit a built folder or a JSONL file of rows (``kcdata audit``).
+
+    Raises:
+        InputError: The path is missing or unreadable.
+        ValidationError: A line is not JSON or a row does not match the row schema (the audit
+            reads valid rows only; ``kcdata validate`` lists every problem).
+    """
+    rows, bad = [], []
+    for loc, row in iter_rows(Path(path)):
+        found = [Problem(loc, "$", row["__error__"])] if "__error__" in row else problems(row, "row", loc)
+        if found:
+            bad.append(found[0])
+        else:
+            rows.append(row)
+    if bad:
+        raise ValidationError(f"{len(bad)} row(s) of {path} are not valid rows (first: {bad[0]})",
+                              f"run `kcdata validate {path}` to list every problem")
+    return audit_rows(rows)
 
 
 def audit_rows(rows: Iterable[dict[str, Any]], classes: Any = None) -> AuditReport:

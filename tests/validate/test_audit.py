@@ -60,3 +60,11 @@ def test_a_tampered_row_is_named(tmp_path, sample_build):
 def test_missing_path_is_a_clean_error(tmp_path):
     res = CliRunner().invoke(main, ["audit", str(tmp_path / "nope")])
     assert res.exit_code == 1 and "no such file or folder" in res.output and "Traceback" not in res.output
+
+
+def test_rows_that_are_not_rows_are_a_clean_error(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"id": 1}\nnot json\n', encoding="utf-8")
+    res = CliRunner().invoke(main, ["audit", str(path)])
+    assert res.exit_code == 1 and "are not valid rows" in res.output and "kcdata validate" in res.output
+    assert "Traceback" not in res.output and not isinstance(res.exception, KeyError)
