@@ -10,4 +10,4 @@ The data flow, one folder per stage::
 Each stage is a library module with a pure core; ``kcdata.cli`` is a thin Click layer over it.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

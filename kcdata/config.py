@@ -37,8 +37,8 @@ class BuildConfig:
     """Counterfactual strategy set (``v1`` stays selectable)."""
     answers: str = "answers_v2"
     """How answer lists are made (``answers_v1`` stays selectable)."""
-    contexts: str = "contexts_v2"
-    """How template contexts are made (``contexts_v1`` stays selectable)."""
+    contexts: str = "contexts_v3"
+    """How template questions and contexts are made (``contexts_v1`` and ``contexts_v2`` stay selectable)."""
     passages: str = "passages_v2"
     """How Wikipedia passages are chosen and checked (``passages_v1`` stays selectable)."""
     wikipedia: bool = True

@@ -29,6 +29,7 @@ from kcdata.facts import parse_entity
 from kcdata.fileio import sha256_file, write_atomic_text
 from kcdata.publish.parquet import environment, write_rows
 from kcdata.relations import load_relations, resolve_relations
+from kcdata.render.grammar import check_forms, load_grammar
 from kcdata.render.passages_v2 import attach, choose_passages
 from kcdata.render.rows import build_row
 from kcdata.sources.snapshot import Snapshot, recording_dates
@@ -195,6 +196,13 @@ def build_rows(
     return rows
 
 
+def _template_versions(spec, lang: str, contexts: str) -> str:
+    """``en@2`` or, where contexts_v3 uses the grammatical block, ``en@2+g1``."""
+    lt = spec.languages[lang]
+    text = f"{lang}@{lt.version}"
+    return text + (f"+g{lt.grammatical.version}" if contexts == "contexts_v3" and lt.grammatical else "")
+
+
 def _labelled_first(cls, snapshot: Snapshot, languages: list[str]):
     """Put the current value with labels in the most languages first (stable), so that a
     multi-valued fact is asked about an object every language can name."""
@@ -242,6 +250,8 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
     as_of = parse_date(config.as_of) if config.as_of else None
     relations = load_relations()
     wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
+    if config.contexts == "contexts_v3":
+        check_forms([relations[p] for p in wanted])
     missing = [lang for lang in config.languages if not any(lang in relations[p].languages for p in wanted)]
     if missing:
         raise ConfigError(f"no templates for language(s) {', '.join(missing)}",
@@ -311,8 +321,10 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
                     snapshot.provenance.items(), key=lambda kv: (len(kv[0]), kv[0]))},
             }],
             "templates": {relations[p].slug: f"{relations[p].version}/" + ",".join(
-                f"{lang}@{relations[p].languages[lang].version}" for lang in sorted(relations[p].languages))
+                _template_versions(relations[p], lang, config.contexts) for lang in sorted(relations[p].languages))
                 for p in wanted},
+            **({"grammar": {lang: g.version for lang in config.languages if (g := load_grammar(lang)) is not None}}
+               if config.contexts == "contexts_v3" else {}),
             "rules": load_rules(config.rules).name,
             "counterfactuals": config.counterfactuals,
             "answers": config.answers,

@@ -27,11 +27,26 @@ class LanguageTemplates:
 
     language: str
     version: int
+    version: int
     questions: tuple[str, ...]
     contexts: tuple[str, ...]
     dated_contexts: tuple[str, ...] = ()
     passage_cues: tuple[str, ...] = ()
     """Words that state the relation in running text (``passages_v2``)."""
+    grammatical: GrammaticalTemplates | None = None
+    """``contexts_v3``'s templates, which use grammatical forms of names and dates."""
+
+
+@dataclass(frozen=True)
+class GrammaticalTemplates:
+    """``contexts_v3`` templates of one relation in one language: each may name forms
+    (``{{ subject_of }}``, ``{{ start_since }}``) and is used only when they are known; those
+    naming none are the fallback, correct for any label."""
+
+    version: int
+    questions: tuple[str, ...]
+    contexts: tuple[str, ...]
+    dated_contexts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,10 +82,15 @@ class RelationSpec:
     """``relation``: objects of the relation are of one kind; ``class``: of mixed kinds, so a
     substitute must share a known P31 class with the original."""
 
-    def template_version(self, language: str) -> str:
-        """``P6@1/en@1``: the relation and language template versions used for a row."""
+    def template_version(self, language: str, grammar_version: int | None = None) -> str:
+        """``P6@1/en@1``: the relation and language template versions used for a row;
+        ``P6@1/en@1+g1/grammar@1`` when its texts come from the grammatical block (version 1)
+        with the language's grammar file (version 1)."""
         lt = self.languages[language]
-        return f"{self.id}@{self.version}/{language}@{lt.version}"
+        text = f"{self.id}@{self.version}/{language}@{lt.version}"
+        if grammar_version is not None and lt.grammatical is not None:
+            text += f"+g{lt.grammatical.version}/grammar@{grammar_version}"
+        return text
 
 
 def _load_yaml(path: Path) -> dict:
@@ -81,6 +101,13 @@ def _load_yaml(path: Path) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data
+
+
+def _grammatical(block: dict | None) -> GrammaticalTemplates | None:
+    if not block:
+        return None
+    return GrammaticalTemplates(version=int(block["version"]), questions=tuple(block["questions"]), contexts=tuple(block["contexts"]),
+                                dated_contexts=tuple(block.get("dated_contexts") or ()))
 
 
 def load_relation(folder: Path) -> RelationSpec:
@@ -103,6 +130,7 @@ def load_relation(folder: Path) -> RelationSpec:
             contexts=tuple(data["contexts"]),
             dated_contexts=tuple(data.get("dated_contexts") or ()),
             passage_cues=tuple(data.get("passage_cues") or ()),
+            grammatical=_grammatical(data.get("grammatical")),
         )
     return RelationSpec(
         id=rel["id"],

@@ -16,6 +16,7 @@ from kcdata.labels import LabelStore
 from kcdata.normalise import any_overlap, matchable_alias, names
 from kcdata.relations import RelationSpec
 from kcdata.render import format_date, format_number, number_forms, render
+from kcdata.render.grammar import VARIABLE, date_answer_forms, date_forms, initial, load_grammar
 from kcdata.types import Classification, Counterfactual, Fact, Provenance, Statement, Value
 
 
@@ -43,9 +44,98 @@ def _safe(forms: list[str], lang: str) -> list[str]:
     return forms[:1] + [f for f in forms[1:] if matchable_alias(f, lang)]
 
 
-def _forms(value: Value, lang: str, store: LabelStore, v2: bool) -> tuple[str | None, list[str]]:
+def _forms(value: Value, lang: str, store: LabelStore, v2: bool, v3: bool = False,
+           object_class: str | None = None) -> tuple[str | None, list[str]]:
+    """The label and accepted forms; ``v3`` (contexts_v3) adds the forms its contexts write:
+    date phrases, and inflected names without their articles and prepositions."""
     label, forms = value_forms(value, lang, store)
-    return label, (_safe(forms, lang) if v2 and value.type == "item" else forms)
+    if v3 and value.type == "time" and value.time is not None:
+        forms = date_answer_forms(value.time, lang, forms)
+    forms = _safe(forms, lang) if v2 and value.type == "item" else forms
+    grammar = load_grammar(lang) if v3 and value.type == "item" and label else None
+    if grammar is not None:
+        known = grammar.entity_forms(value.item, label, store.classes(value.item), store.gender(value.item), object_class)
+        forms = forms + [t for t in grammar.answer_texts(known) if t not in forms and not any(f in t for f in forms)]
+    return label, forms
+
+
+# ---------------------------------------------------------------- contexts_v3: grammatical forms
+
+
+def _role(role: str, text: str, forms: dict[str, str]) -> dict[str, str]:
+    """Template variables of one role: the bare text, each known form, and its sentence-initial
+    variant (``subject_of``, ``subject_Of``)."""
+    out = {role: text}
+    for name, form in forms.items():
+        out[f"{role}_{name}"] = form
+        out[f"{role}_{name[:1].upper()}{name[1:]}"] = initial(form)
+    return out
+
+
+def _value_variables(role: str, value: Value, label: str, lang: str, store: LabelStore,
+                     object_class: str | None) -> dict[str, str]:
+    grammar = load_grammar(lang)
+    if value.type == "item" and grammar is not None:
+        forms = grammar.entity_forms(value.item, label, store.classes(value.item), store.gender(value.item),
+                                     object_class)
+    elif value.type == "time" and value.time is not None:
+        forms = date_forms(value.time, lang)
+    elif value.type == "quantity":
+        forms = {"nom": label}
+    else:
+        forms = {}
+    return _role(role, label, forms)
+
+
+def _fits(template: str, variables: dict[str, str]) -> bool:
+    return all((role + (f"_{form}" if form else "")) in variables for role, form in VARIABLE.findall(template))
+
+
+def _uses_forms(template: str, item_roles: frozenset[str]) -> bool:
+    """Whether the template names a grammatical form of an item (the subject, an item object):
+    the forms that can be unknown. Date and number forms are always known."""
+    return any(form and role in item_roles for role, form in VARIABLE.findall(template))
+
+
+def _eligible(pool: tuple[str, ...], variables: dict[str, str], rich: bool,
+              item_roles: frozenset[str] = frozenset({"subject"})) -> list[int]:
+    """Indices of the templates in ``pool`` whose every variable is known, of one tier: those
+    naming forms of items (``rich``) or the fallback naming none, correct for any label."""
+    return [i for i, t in enumerate(pool) if _uses_forms(t, item_roles) == rich and _fits(t, variables)]
+
+
+def _grammatical_questions(spec: RelationSpec, templates: Any, lang: str, subject_vars: dict[str, str]) -> list[str] | None:
+    """The grammatical questions the subject's known forms allow, those naming forms first, then
+    the fallback ones (correct for any label); None without a grammatical block."""
+    block = templates.grammatical
+    if block is None:
+        return None
+    chosen = _eligible(block.questions, subject_vars, True) + _eligible(block.questions, subject_vars, False)
+    return [_sentence_start(render(block.questions[i], f"{spec.slug}/{lang}.yaml#grammatical.questions[{i}]", **subject_vars))
+            for i in chosen] or None
+
+
+def _grammatical_contexts(spec: RelationSpec, templates: Any, lang: str, fact_id: str,
+                          sides: list[tuple[dict[str, str], bool]], item_roles: frozenset[str]) -> list[tuple[str, str]] | None:
+    """One grammatical context per side (its variables, and whether it is dated), all of the same
+    tier so that the counter context never differs from the original in form; None when the
+    block has no template every side can use."""
+    block = templates.grammatical
+    if block is None:
+        return None
+    for rich in (True, False):
+        picks = []
+        for variables, dated in sides:
+            pool, name = (block.dated_contexts, "dated_contexts") if dated else (block.contexts, "contexts")
+            chosen = _eligible(pool, variables, rich, item_roles)
+            if not chosen:
+                break
+            idx = chosen[_pick(tuple(chosen), fact_id)]
+            picks.append((pool, name, idx, variables))
+        else:
+            return [(_sentence_start(_tidy(render(pool[idx], f"{spec.slug}/{lang}.yaml#grammatical.{name}[{idx}]", **variables))),
+                     f"{spec.slug}/{lang}.yaml#grammatical.{name}[{idx}]") for pool, name, idx, variables in picks]
+    return None
 
 
 def _context(spec: RelationSpec, templates: Any, lang: str, fact_id: str, subject: str, obj: str,
@@ -69,6 +159,18 @@ _DOUBLE_STOP = re.compile(r"(?<=[^.\s])\.\.(?!\.)")
 def _tidy(text: str) -> str:
     """One full stop where a label ending in one meets the template's (``D.C..`` becomes ``D.C.``)."""
     return _DOUBLE_STOP.sub(".", text)
+
+
+_LOWER_WORD = re.compile(r"[^\W\d_]+(?=[\W]|$)")
+
+
+def _sentence_start(text: str) -> str:
+    """contexts_v3: a sentence starts with a capital even when a label does not ("pont du Forth :
+    ..."); a word in mixed case (iPhone, eBay) is left as written."""
+    m = _LOWER_WORD.match(text)
+    if m and m.group(0).islower():
+        return text[:1].upper() + text[1:]
+    return text
 
 
 def _pick(options: tuple[str, ...], fact_id: str) -> int:
@@ -105,13 +207,16 @@ def build_row(
         contexts_version: ``contexts_v1`` (the counter context is the original's template with
             the counterfactual put in, dates included) or ``contexts_v2`` (the counter context
             carries the counterfactual's own dates or none, never names an original form, and
-            double full stops are tidied).
+            double full stops are tidied) or ``contexts_v3`` (v2, with questions and contexts from
+            the ``grammatical`` templates where the grammar of every name and date they need is
+            known, :mod:`kcdata.render.grammar`; dates also accepted as the contexts write them).
 
     Raises:
         SkipItem: with the reason the fact cannot be rendered in ``lang`` (missing label or
             template); rows never fall back to another language silently.
     """
     v2 = answers_version == "answers_v2"
+    v3 = contexts_version == "contexts_v3"
     cf_statement = next((st for st in (*cls.former, *cls.rivals) if st.value.key() == cf.value.key()), None)
     templates = spec.languages.get(lang)
     if templates is None:
@@ -120,17 +225,17 @@ def build_row(
     if not subject:
         raise SkipItem("missing_subject_label", f"{fact.subject} has no {lang} label")
     main = cls.current[0]
-    obj_label, obj_forms = _forms(main.value, lang, store, v2)
+    obj_label, obj_forms = _forms(main.value, lang, store, v2, v3, spec.object_class)
     if not obj_label:
         raise SkipItem("missing_object_label", f"{main.value.key()} has no {lang} label")
-    cf_label, cf_forms = _forms(cf.value, lang, store, v2)
+    cf_label, cf_forms = _forms(cf.value, lang, store, v2, v3, spec.object_class)
     if not cf_label:
         raise SkipItem("missing_counterfactual_label", f"{cf.value.key()} has no {lang} label")
 
     answers: list[str] = []
     # A disputable row's answer is the original party's value; the others are rival answers.
     for s in (main,) if cls.fact_type == "disputable" else cls.current:
-        label, forms = _forms(s.value, lang, store, v2)
+        label, forms = _forms(s.value, lang, store, v2, v3, spec.object_class)
         if v2 and not label:
             # answers_v2: a row that cannot name every current value would mark a true answer wrong
             raise SkipItem("missing_answer_label", f"{s.value.key()} (a current value) has no {lang} label")
@@ -141,30 +246,54 @@ def build_row(
         raise SkipItem("counterfactual_collides", f"{cf_label!r} is an accepted answer in {lang}")
     rival_answers: list[str] = []
     for s in cls.rivals:
-        _, forms = _forms(s.value, lang, store, v2)
+        _, forms = _forms(s.value, lang, store, v2, v3, spec.object_class)
         rival_answers.extend(f for f in forms if f not in rival_answers)
 
-    questions = [render(q, f"{spec.slug}/{lang}.yaml#questions[{i}]", subject=subject)
-                 for i, q in enumerate(templates.questions)]
     start = _start_of(main)
     original_dated = cls.fact_type == "temporal" and start is not None and bool(templates.dated_contexts)
-    tidy = contexts_version == "contexts_v2"
-    context_original, template_id = _context(spec, templates, lang, fact.id, subject, obj_label,
-                                             start if original_dated else None, tidy)
+    tidy = contexts_version in ("contexts_v2", "contexts_v3")
+    # The counter document carries the counterfactual's own dates, never the original's: an
+    # outdated value its own start (or point in time), any other counterfactual none.
+    cf_start = _start_of(cf_statement) if cf_statement is not None else None
+    cf_dated = cf_start is not None and bool(templates.dated_contexts)
+    questions = grammatical = None
+    if contexts_version == "contexts_v3":
+        subject_vars = _value_variables("subject", Value(type="item", item=fact.subject), subject, lang, store, None)
+        questions = _grammatical_questions(spec, templates, lang, subject_vars)
+        # Both documents dated, or neither: a dated original beside an undated counter (a number
+        # or a substitute, which have no dates of their own) would tell them apart by form.
+        both_dated = original_dated and cf_dated
+        sides = []
+        for value, label, when, dated in ((main.value, obj_label, start, both_dated),
+                                          (cf.value, cf_label, cf_start, both_dated)):
+            variables = {**subject_vars, **_value_variables("object", value, label, lang, store, spec.object_class)}
+            if dated:
+                variables.update(_role("start", format_date(when, lang), date_forms(when, lang)))
+            sides.append((variables, dated))
+        item_roles = frozenset({"subject", "object"} if main.value.type == "item" else {"subject"})
+        grammatical = _grammatical_contexts(spec, templates, lang, fact.id, sides, item_roles)
+    uses_block = questions is not None or grammatical is not None
+    grammar = load_grammar(lang) if uses_block else None
+    grammar_version = grammar.version if grammar is not None else (0 if uses_block else None)
+    if questions is None:
+        questions = [render(q, f"{spec.slug}/{lang}.yaml#questions[{i}]", subject=subject)
+                     for i, q in enumerate(templates.questions)]
+    if grammatical is not None:
+        (context_original, template_id), (context_counter, counter_template_id) = grammatical
+    else:
+        context_original, template_id = _context(spec, templates, lang, fact.id, subject, obj_label,
+                                                 start if original_dated else None, tidy)
+        if tidy:
+            context_counter, counter_template_id = _context(spec, templates, lang, fact.id, subject, cf_label,
+                                                            cf_start if cf_dated else None, tidy)
+        else:
+            context_counter, counter_template_id = _context(spec, templates, lang, fact.id, subject, cf_label,
+                                                            start if original_dated else None, tidy)
     if tidy:
-        # The counter document carries the counterfactual's own dates, never the original's: an
-        # outdated value its own start (or point in time), any other counterfactual none.
-        cf_start = _start_of(cf_statement) if cf_statement is not None else None
-        cf_dated = cf_start is not None and bool(templates.dated_contexts)
-        context_counter, counter_template_id = _context(spec, templates, lang, fact.id, subject, cf_label,
-                                                        cf_start if cf_dated else None, tidy)
         names_original = [f for f in answers if names(context_counter, f, lang)]
         if names_original:
             raise SkipItem("counter_context_names_original",
                            f"{lang} counter context names {names_original[0]!r}: {context_counter}")
-    else:
-        context_counter, counter_template_id = _context(spec, templates, lang, fact.id, subject, cf_label,
-                                                        start if original_dated else None, tidy)
 
     obj_id = main.value.item if main.value.type == "item" else None
     subject_forms = store.forms(fact.subject, lang)
@@ -218,7 +347,7 @@ def build_row(
             snapshot_basis=snapshot_basis,
             template_id=template_id,
             counter_template_id=counter_template_id,
-            template_version=spec.template_version(lang),
+            template_version=spec.template_version(lang, grammar_version),
             tool_version=__version__,
         ).as_dict(),
     }

@@ -24,7 +24,7 @@ def _examples(kind):
 
 @pytest.mark.parametrize("kind,schema", [("relation", "relation"), ("template", "template"),
                                          ("row", "row"), ("build_config", "build_config"),
-                                         ("manifest", "manifest")])
+                                         ("manifest", "manifest"), ("grammar", "grammar")])
 def test_examples(kind, schema):
     seen = {"valid": 0, "invalid": 0}
     for sub, name, doc in _examples(kind):
