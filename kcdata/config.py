@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from kcdata.errors import ConfigError
+from kcdata.schemas import load_yaml
 
 DEFAULT_LANGUAGES = ("en", "de", "fr", "ru")
 
@@ -95,9 +96,7 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> BuildConfig
         if not p.is_file():
             raise ConfigError(f"config file {p} not found", "pass a YAML build config or omit it")
         try:
-            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{p}: invalid YAML ({e})") from None
+            loaded = load_yaml(p.read_text(encoding="utf-8"), str(p))
         except UnicodeDecodeError:
             raise ConfigError(
                 f"{p}: not a YAML build config (not UTF-8 text)",

@@ -61,3 +61,98 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- build folders
+
+_RENAME_EXCHANGE = 2
+
+
+def exchange_dirs(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    platform or file system cannot."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    rc = fn(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), _RENAME_EXCHANGE)
+    return rc == 0
+
+
+def private_dir(target: Path, kind: str) -> Path:
+    """A new hidden folder beside ``target`` (``.NAME.tmp-PID-xxxx``), readable as the umask allows
+    (``mkdtemp`` alone makes it 0700); the pid lets a later run tell a dead run's leftover."""
+    parent = target.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.{kind}-{os.getpid()}-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def leftovers(target: Path) -> list[Path]:
+    """Hidden folders a killed run left beside ``target`` (its process is gone)."""
+    parent = target.resolve().parent
+    out = []
+    if not parent.is_dir():
+        return out
+    for p in sorted(parent.glob(f".{target.name}.*-*-*")):
+        parts = p.name[len(target.name) + 2:].split("-")
+        if len(parts) >= 3 and parts[0] in ("tmp", "old") and parts[1].isdigit() and p.is_dir():
+            if not _alive(int(parts[1])) or int(parts[1]) == os.getpid():
+                out.append(p)
+    return out
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Put the complete folder ``new`` at ``target``, crash-safe: at every moment ``target`` is the
+    previous complete folder or the new one.
+
+    Uses one atomic exchange where the platform has it; elsewhere the previous folder is renamed
+    aside first, and a run killed between the two renames is repaired by the next run
+    (:func:`recover`).
+    """
+    import shutil
+
+    if not target.exists():
+        os.rename(new, target)
+        return
+    if exchange_dirs(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the previous build
+        return
+    old = private_dir(target, "old")
+    os.rename(target, old / "x")
+    os.rename(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover(target: Path, is_ours) -> list[str]:
+    """Repair what a killed run left: a previous build renamed aside while ``target`` is missing
+    is put back; every other leftover of a dead run is removed. Returns what was done."""
+    import shutil
+
+    done = []
+    for p in leftovers(target):
+        kept = p / "x"
+        if p.name.startswith(f".{target.name}.old-") and not target.exists() and kept.is_dir() and is_ours(kept):
+            os.rename(kept, target)
+            done.append(f"restored {target} from {p.name}")
+        shutil.rmtree(p, ignore_errors=True)
+        done.append(f"removed {p.name}")
+    return done

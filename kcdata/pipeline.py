@@ -26,7 +26,8 @@ from kcdata.counterfactual import Pool, choose
 from kcdata.dates import parse_date
 from kcdata.errors import ConfigError, SkipItem
 from kcdata.facts import parse_entity
-from kcdata.fileio import sha256_file, write_atomic_text
+from kcdata.fileio import private_dir, recover, replace_dir, sha256_file, write_atomic_text
+from kcdata.schemas import problems as schema_problems
 from kcdata.publish.parquet import environment, write_rows
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.grammar import check_forms, load_grammar
@@ -226,10 +227,28 @@ def count_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for (k, lang, rel), n in sorted(c.items(), key=lambda kv: (kv[0][0], kv[0][1], int(kv[0][2][1:])))]
 
 
+def is_build(folder: Path) -> bool:
+    """Whether ``folder`` holds a kcdata build: its ``manifest.json`` is our manifest (valid against
+    ``schemas/manifest.schema.json``), not just any file of that name (an npm package has one)."""
+    path = Path(folder) / "manifest.json"
+    try:
+        if not path.is_file() or path.stat().st_size > 64 * 1024 * 1024:
+            return False
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("tool_version"), str) and not schema_problems(doc, "manifest", str(path))
+
+
 def _safe_out(out_dir: Path) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"{out_dir} exists and is not a folder", "choose another --out")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / "manifest.json").is_file():
+    if str(out_dir) in ("", "."):
+        raise ConfigError(f"--out {str(out_dir)!r} is not a build folder name", "name a new folder, e.g. --out kcdata-out")
+    for p in (out_dir, *out_dir.parents):
+        if p.exists() and not p.is_dir():
+            raise ConfigError(f"{p} exists and is not a folder", "choose another --out")
+    for line in recover(out_dir, is_build):
+        log.info("%s", line)
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_build(out_dir):
         raise ConfigError(
             f"{out_dir} is not empty and is not a kcdata build; refusing to replace it",
             "choose an empty or new --out folder",
@@ -292,9 +311,7 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
                 else "widen --relations / --langs, or see the drop reasons in the README")
         raise ConfigError(f"the build produced no rows (dropped: {reasons or 'nothing'})", hint)
 
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=parent))
+    tmp = private_dir(out_dir, "tmp")
     try:
         files: dict[str, str] = {}
         for c in written:
@@ -362,13 +379,7 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
         files["README.md"] = sha256_file(tmp / "README.md")
         manifest["files"] = dict(sorted(files.items()))
         write_atomic_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-            out_dir.rename(old / "x")
-            tmp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out_dir)
+        replace_dir(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -14,11 +14,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from kcdata.errors import ConfigError
 from kcdata.resources import templates_dir
-from kcdata.schemas import check_document
+from kcdata.schemas import check_document, load_yaml
 
 
 @dataclass(frozen=True)
@@ -95,9 +93,9 @@ class RelationSpec:
 
 def _load_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML ({e})") from None
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data

@@ -84,9 +84,65 @@ def problems(doc: Any, kind: str, where: str) -> list[Problem]:
     return [Problem(where, _json_path(e), e.message) for e in errs]
 
 
+MAX_ECHO = 300
+"""Longest message text a validation error echoes (a value is cut, never printed whole)."""
+
+
+def _cut(text: str, limit: int = MAX_ECHO) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text) - limit} more characters)"
+
+
 def check_document(doc: Any, kind: str, where: str) -> None:
-    """Raise ConfigError listing every schema error of a config-like document."""
+    """Raise ConfigError listing the schema errors of a config-like document (at most 20, each
+    cut to :data:`MAX_ECHO` characters)."""
     found = problems(doc, kind, where)
     if found:
-        lines = "\n".join(f"  {p.path}: {p.message}" for p in found)
-        raise ConfigError(f"{where} does not match schemas/{kind}.schema.json:\n{lines}")
+        lines = "\n".join(f"  {_cut(p.path, 120)}: {_cut(p.message)}" for p in found[:20])
+        more = f"\n  ... and {len(found) - 20} more" if len(found) > 20 else ""
+        raise ConfigError(f"{where} does not match schemas/{kind}.schema.json:\n{lines}{more}")
+
+
+MAX_YAML_BYTES = 8 * 1024 * 1024
+MAX_YAML_NODES = 1_000_000
+"""Most values a YAML document may hold with its aliases (*name) expanded."""
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    import yaml
+
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # a cycle counts once
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(n, memo) for n in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        size = 1
+    memo[key] = min(size, MAX_YAML_NODES + 1)
+    return memo[key]
+
+
+def load_yaml(text: str, where: str) -> Any:
+    """Parse a YAML document safely: at most :data:`MAX_YAML_BYTES` and :data:`MAX_YAML_NODES`
+    values with aliases expanded (a 1 KB file of nested aliases, "billion laughs", would otherwise
+    expand to gigabytes in validation and messages), plain data types only.
+
+    Raises:
+        ConfigError: too large, too many values, or not valid YAML, naming ``where``.
+    """
+    import yaml
+
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError(f"{where}: {len(text)} characters, more than a YAML file here may hold ({MAX_YAML_BYTES})")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
+            raise ConfigError(f"{where}: more than {MAX_YAML_NODES} values once its aliases (*name) are expanded",
+                              "write the values out instead of nesting aliases")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{where}: invalid YAML ({_cut(str(e))})") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: YAML nested too deeply") from None

@@ -280,7 +280,7 @@ class Counterfactual:
     """The answer a counter-memory context asserts instead of the original."""
 
     strategy: str
-    """Registry name: substitute_v1, outdated_v1, rival_v1, number_v1, date_shift_v1."""
+    """Registry name: substitute_v1, outdated_v1, rival_v1, number_v1, date_shift_v1, and the v2 names."""
     value: Value
     original: Value
     note: str = ""

@@ -7,10 +7,10 @@ import difflib
 import functools
 from dataclasses import dataclass
 
-import yaml
 
 from kcdata.errors import ConfigError
 from kcdata.resources import templates_dir
+from kcdata.schemas import load_yaml
 from kcdata.types import Statement, TimeValue
 
 RULES = "rules_v2"
@@ -43,7 +43,7 @@ def load_rules(name: str = RULES) -> RuleConfig:
         close = difflib.get_close_matches(name, AVAILABLE, n=1)
         hint = f"did you mean {close[0]}?" if close else f"available: {', '.join(AVAILABLE)}"
         raise ConfigError(f"unknown classification rules {name!r}", hint)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"), str(path))
     return RuleConfig(
         name=data["name"],
         dispute_qualifiers=tuple(data["dispute_qualifiers"]),

@@ -7,17 +7,24 @@ Strategies are a registry of versioned names (:mod:`kcdata.counterfactual.base`)
 * ``outdated_v1`` (temporal facts): a value true at another time, the most recent one first
   (e.g. the previous head of government, or an earlier census figure).
 * ``number_v1`` (quantities): a plausible different number with the original's significant digits.
-* ``date_shift_v1`` (time values): the same date moved by 3-30 years, at the same precision.
+* ``date_shift_v1`` (time values): the same date moved by 3-30 years, at the same precision
+  (kept as it was for reproducible names: it can write 29 February of a common year and compares
+  with ``as_of`` by year only; ``date_shift_v2`` fixes both).
 * ``substitute_v1`` (items): another entity of the same object class from the pool of objects seen
   in the build, popularity-matched by sitelink count where known. Never the original, one of its
   aliases, or any value the subject has for this relation at any time.
 
 Version 2 (:mod:`kcdata.counterfactual.strategies_v2`, the default set ``v2``) adds ``rival_v2``,
-``outdated_v2`` and ``substitute_v2``: same-kind substitutes from the same relation, only values
-that ended before ``as_of`` as outdated, and never a counterfactual overlapping a true value under
-the scorer's normaliser. Under ``v2`` a multi-valued relation whose list is not complete
-(``closed_world: false``) gives no counterfactual at all (``open_world_relation``): asserting one
-more value would contradict nothing.
+``outdated_v2``, ``substitute_v2`` and ``date_shift_v2``: same-kind substitutes from the same
+relation, only values that ended before ``as_of`` as outdated, and never a counterfactual
+overlapping a true value under the scorer's normaliser. Under ``v2`` a multi-valued relation
+whose list is not complete (``closed_world: false``) gives no counterfactual at all
+(``open_world_relation``): asserting one more value would contradict nothing.
+
+* ``date_shift_v2`` (time values, set ``v2``): the ``date_shift_v1`` shift, always a real calendar
+  day (the day is clamped to its month in the new year: 29 February moved to a common year is 28
+  February), counting real years across the era boundary (never year 0), and never past ``as_of``
+  compared as whole dates (the earliest day of the shifted value's span), not as years.
 
 Which strategies a fact meets is a table, not code: for the set's plan, first the one for its kind
 (``by_kind``), then the one for its value type (``by_value_type``); the first that applies wins. Every choice uses ``random.Random(f"{seed}:{fact_id}")``, so the same inputs and
@@ -44,7 +51,7 @@ PLANS: dict[str, dict[str, dict[str, str]]] = {
     },
     "v2": {
         "by_kind": {"disputable": "rival_v2", "temporal": "outdated_v2"},
-        "by_value_type": {"quantity": "number_v1", "time": "date_shift_v1", "item": "substitute_v2"},
+        "by_value_type": {"quantity": "number_v1", "time": "date_shift_v2", "item": "substitute_v2"},
     },
 }
 """Strategy set -> the strategy tried first for a fact of each kind (it declines when the fact has

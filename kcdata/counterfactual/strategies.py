@@ -78,7 +78,12 @@ class NumberV1(Strategy):
 @register
 class DateShiftV1(Strategy):
     """Time values: the same date moved by 3-30 years either way, at the same precision; a date
-    at or before the ``as_of`` year never moves past it, and there is no year 0."""
+    at or before the ``as_of`` year never moves past it, and there is no year 0.
+
+    Kept unchanged so that old builds stay reproducible, with known faults: the day is never
+    clamped (29 February can land in a common year), the ``as_of`` guard compares years only (a
+    shift can land after ``as_of`` within its year), and a shift from BCE to CE does not skip year
+    0. ``date_shift_v2`` (:mod:`kcdata.counterfactual.strategies_v2`) fixes them."""
 
     name = "date_shift_v1"
 

@@ -12,18 +12,35 @@ What changed from the ``_v1`` strategies (which stay registered and selectable):
   a class); where classes (P31) are known they must share one with the original; people keep the
   relation's or the original's gender (P21) and must be plausible contemporaries; no substitute
   serves more than about a tenth of a relation's facts while others are left.
+* ``date_shift_v2``: the ``date_shift_v1`` shift (3-30 years either way, same draws, same
+  precision) made calendar-safe: the day is clamped to its month's length in the new year (29
+  February moved to a common year becomes 28 February), a shift over the era boundary counts real
+  years and never gives year 0, and "never past ``as_of``" compares whole dates, not years.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from kcdata.classify.base import ended_by, start_day, years_before
 from kcdata.counterfactual.base import Request, Strategy, register
 from kcdata.counterfactual.strategies import MIN_NUMBER_GAP, POPULARITY_NEIGHBOURS, draw_closest, relative_gap
 from kcdata.errors import SkipItem
 from kcdata.normalise import any_overlap, names
-from kcdata.types import Counterfactual, Statement, Value
+from kcdata.types import (
+    JULIAN,
+    PRECISION_CENTURY,
+    PRECISION_DAY,
+    PRECISION_DECADE,
+    PRECISION_MILLENNIUM,
+    PRECISION_MONTH,
+    PRECISION_YEAR,
+    Counterfactual,
+    Statement,
+    TimeValue,
+    Value,
+)
 
 CONTEMPORARY_YEARS = 60
 """``substitute_v2``: a person substitute is born at most this many years from the original."""
@@ -193,3 +210,83 @@ def _alive(lifetime: tuple[int | None, int | None], year: int) -> bool | None:
     if died is not None and died < year:
         return False
     return True
+
+
+@register
+class DateShiftV2(Strategy):
+    """Time values: the same date moved by 3-30 years either way, at the same precision, always a
+    real calendar day (see :func:`shift_date_v2`)."""
+
+    name = "date_shift_v2"
+
+    def propose(self, request: Request) -> Counterfactual | None:
+        original = request.original
+        if original.type != "time" or original.time is None:
+            return None
+        as_of = dt.date.fromisoformat(request.cls.as_of)
+        return Counterfactual(self.name, shift_date_v2(original.time, request.rng, as_of), original, "shifted date")
+
+
+def shift_date_v2(t: TimeValue, rng: random.Random, as_of: dt.date) -> Value:
+    """The date moved by 3-30 years (two draws, in ``date_shift_v1``'s order: ``randint(3, 30)``
+    years, then ``random() < 0.5`` for later), keeping month, day, precision and calendar.
+
+    * Years are Wikidata's: no year 0, -1 is 1 BC. A shift counts real years across the era
+      boundary (3 - 5 years is 3 BC, -2 + 5 years is AD 4), so it never gives year 0.
+    * The day is clamped to the length of its month in the new year, by the value's own calendar
+      (proleptic Gregorian or Julian): 29 February moved to a common year is 28 February. No
+      redraw, so the result depends on the same two draws only.
+    * A value whose span starts on or before ``as_of`` never moves to one starting after it: the
+      earliest day of the shifted span (the day itself at day precision, the 1st of the month at
+      month precision, 1 January at year precision, the first year of the decade or century) is
+      compared with ``as_of`` as a date; a forward shift that passes it goes backward instead.
+    """
+    years = rng.randint(3, 30) * (1 if rng.random() < 0.5 else -1)
+    moved = _moved(t, years)
+    if _earliest(t) <= as_of.timetuple()[:3] < _earliest(moved):
+        moved = _moved(t, -years)  # a past date never moves past as_of; backward always lands before it
+    return Value(type="time", time=moved)
+
+
+def _astronomical(year: int) -> int:
+    """Wikidata's year (no 0, -1 is 1 BC) as an astronomical one (0 is 1 BC)."""
+    return year if year > 0 else year + 1
+
+
+def _wikidata_year(astronomical: int) -> int:
+    return astronomical if astronomical > 0 else astronomical - 1
+
+
+def _moved(t: TimeValue, years: int) -> TimeValue:
+    """``t`` moved by ``years`` real years, its day clamped to the new month's length."""
+    year = _wikidata_year(_astronomical(t.year) + years)
+    day = t.day
+    if 1 <= t.month <= 12 and day:
+        day = min(day, _month_length(year, t.month, t.calendar))
+    return TimeValue(year, t.month, day, t.precision, t.calendar)
+
+
+def _month_length(year: int, month: int, calendar: str) -> int:
+    if month != 2:
+        return 30 if month in (4, 6, 9, 11) else 31
+    y = _astronomical(year)
+    leap = y % 4 == 0 if calendar == JULIAN else (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0))
+    return 29 if leap else 28
+
+
+def _earliest(t: TimeValue) -> tuple[int, int, int]:
+    """The first day of the value's span as (astronomical year, month, day), ordered like dates."""
+    y = _astronomical(t.year)
+    if t.precision >= PRECISION_DAY and 1 <= t.month <= 12 and t.day:
+        return y, t.month, t.day
+    if t.precision >= PRECISION_MONTH and 1 <= t.month <= 12:
+        return y, t.month, 1
+    if t.precision >= PRECISION_YEAR:
+        return y, 1, 1
+    if t.precision == PRECISION_DECADE:
+        return (t.year // 10) * 10 if t.year > 0 else y, 1, 1
+    # Wikibase convention, as TimeValue.bounds: year 300 at century precision is 201-300.
+    span = {PRECISION_CENTURY: 100, PRECISION_MILLENNIUM: 1000}.get(t.precision, 10 ** max(2, 9 - t.precision))
+    if t.year <= 0:
+        return y, 1, 1
+    return ((t.year - 1) // span) * span + 1, 1, 1

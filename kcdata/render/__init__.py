@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 import jinja2
 import jinja2.sandbox
@@ -116,25 +116,60 @@ _GROUP = {"en": ",", "de": ".", "fr": "\u202f", "ru": "\u00a0"}
 _DECIMAL = {"en": ".", "de": ",", "fr": ",", "ru": ","}
 
 
+MAX_PLAIN_EXPONENT = 60
+""":func:`format_number` writes an amount out in full only if its adjusted exponent (the power of
+ten of its first digit) is within ±this and ..."""
+MAX_PLAIN_DIGITS = 60
+"""... its coefficient has at most this many digits (trailing zeros count: they are written too).
+Any other amount gets the short scientific form, so none (``+1E+999999``, a million digits) can
+make a huge string."""
+
+
 def format_number(amount: str, language: str) -> str:
-    """Format a decimal string with the language's digit grouping: 38,005,238 / 38.005.238."""
+    """Format a decimal string with the language's digit grouping: 38,005,238 / 38.005.238.
+
+    The language's decimal mark separates the fraction ("-1.234,5" in de). An amount beyond
+    :data:`MAX_PLAIN_EXPONENT` or :data:`MAX_PLAIN_DIGITS` is not expanded but written in
+    scientific form, without grouping: the coefficient rounded (half even) to at most
+    :data:`MAX_PLAIN_DIGITS` significant digits with trailing zeros dropped, the language's decimal
+    mark after its first digit, then ``E`` and the signed exponent ("1E+999999", "-2,5E-70" in
+    de; a million nines round to "1E+1000000"). Either way the digits are the amount's own, never
+    rounded by the current decimal context. Text that is not a number, NaN and infinities come
+    back unchanged.
+    """
     try:
         d = Decimal(amount)
     except InvalidOperation:
         return amount
-    sign = "-" if d < 0 else ""
-    text = format(abs(d), "f")
+    if not d.is_finite():
+        return amount
+    sign = "-" if d.is_signed() and d else ""
+    mark = _DECIMAL.get(language, ".")
+    digits = len(d.as_tuple().digits)
+    if digits > MAX_PLAIN_DIGITS or abs(d.adjusted()) > MAX_PLAIN_EXPONENT:
+        return sign + _scientific(d.copy_abs(), mark)
+    text = format(d.copy_abs(), "f")  # exact: copy_abs, unlike abs(), ignores the context's precision
     whole, _, frac = text.partition(".")
     group = _GROUP.get(language, ",")
-    parts = []
-    while len(whole) > 3:
-        parts.insert(0, whole[-3:])
-        whole = whole[:-3]
-    parts.insert(0, whole)
+    head = len(whole) % 3 or 3
+    parts = [whole[:head], *(whole[i:i + 3] for i in range(head, len(whole), 3))]
     out = sign + group.join(parts)
     if frac:
-        out += _DECIMAL.get(language, ".") + frac
+        out += mark + frac
     return out
+
+
+def _scientific(d: Decimal, mark: str) -> str:
+    """A non-negative finite amount as ``<digit>[<mark><digits>]E<sign><exponent>``, at most
+    :data:`MAX_PLAIN_DIGITS` significant digits (see :func:`format_number`)."""
+    _, digits, exponent = d.as_tuple()
+    # Round the coefficient alone (exponent 0, always within the context's range), then add the
+    # amount's exponent as a Python int: no exponent the parser accepts can overflow here.
+    context = Context(prec=MAX_PLAIN_DIGITS, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN)
+    rounded = context.plus(Decimal((0, digits, 0)))
+    coefficient = "".join(map(str, rounded.as_tuple().digits)).rstrip("0") or "0"
+    mantissa = coefficient[0] + (mark + coefficient[1:] if len(coefficient) > 1 else "")
+    return f"{mantissa}E{rounded.adjusted() + exponent:+d}"
 
 
 def number_forms(amount: str, language: str) -> list[str]:

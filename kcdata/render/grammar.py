@@ -23,14 +23,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from kcdata.errors import ConfigError
 from kcdata.relations import RelationSpec
 from kcdata.render import _roman, format_date
 from kcdata.resources import templates_dir
-from kcdata.schemas import check_document
-from kcdata.types import PRECISION_CENTURY, PRECISION_DAY, PRECISION_DECADE, PRECISION_MONTH, TimeValue
+from kcdata.schemas import check_document, load_yaml
+from kcdata.types import PRECISION_CENTURY, PRECISION_DAY, PRECISION_DECADE, PRECISION_MONTH, PRECISION_YEAR, TimeValue
 
 VARIABLE = re.compile(r"\{\{ (subject|object|start)(?:_([A-Za-z]+))? \}\}")
 """A template placeholder: a role and, in grammatical templates, one of its forms."""
@@ -120,9 +118,9 @@ class Grammar:
 
 def _load_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML ({e})") from None
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return data
@@ -209,6 +207,9 @@ _RU_PREPOSITIONAL = "январе феврале марте апреле мае 
 _RU_NOMINATIVE = "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split()
 
 
+_ERA = {"en": "AD {y}", "de": "{y} n. Chr.", "fr": "{y} apr. J.-C.", "ru": "{y}"}
+
+
 def date_forms(t: TimeValue, language: str) -> dict[str, str]:
     """``on`` / ``since`` / ``nom`` phrases of a date at its precision, or {} for another language.
 
@@ -217,6 +218,8 @@ def date_forms(t: TimeValue, language: str) -> dict[str, str]:
     "en 1850"; ru: "22 февраля 1732 года", "с марта 2006 года", "в 1850 году".
     """
     label = format_date(t, language)
+    if 0 < t.year < 1000 and t.precision == PRECISION_YEAR and language in _ERA:
+        label = _ERA[language].format(y=t.year)  # "in 43" reads as a broken number: "in AD 43"
     julian = label[label.index(" ("):] if t.is_julian and " (" in label else ""
     y = abs(t.year)
     day = t.year > 0 and t.precision >= PRECISION_DAY and bool(t.month and t.day)
@@ -247,7 +250,7 @@ def date_forms(t: TimeValue, language: str) -> dict[str, str]:
             return {"on": f"au {_roman(n)}e siècle", "since": f"depuis le {_roman(n)}e siècle", "nom": label}
         return {"on": f"en {label}", "since": f"depuis {label}", "nom": label}
     if language == "ru":
-        era = " до н. э." if t.year < 0 else ""
+        era = " до н. э." if t.year < 0 else (" н. э." if t.year < 1000 and t.precision == PRECISION_YEAR else "")
         if day:
             text = f"{t.day} {_RU_GENITIVE[t.month - 1]} {y} года{julian}"
             return {"on": text, "since": f"с {text}", "nom": text}

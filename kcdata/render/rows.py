@@ -6,6 +6,7 @@ a test holds :func:`build_row` to it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from typing import Any
@@ -178,6 +179,13 @@ def _pick(options: tuple[str, ...], fact_id: str) -> int:
     return int(hashlib.sha256(fact_id.encode()).hexdigest(), 16) % len(options)
 
 
+def _coarse(t: Any, precision: int | None) -> Any:
+    """``t`` no finer than ``precision`` (a shared precision for two dates)."""
+    if t is None or precision is None or t.precision <= precision:
+        return t
+    return dataclasses.replace(t, precision=precision)
+
+
 def _start_of(s: Statement):
     return s.start or s.point_in_time
 
@@ -263,9 +271,11 @@ def build_row(
         # Both documents dated, or neither: a dated original beside an undated counter (a number
         # or a substitute, which have no dates of their own) would tell them apart by form.
         both_dated = original_dated and cf_dated
+        # ... and at one precision: "1 January 2016" beside "2010" would as well.
+        shared = min(start.precision, cf_start.precision) if both_dated else None
         sides = []
-        for value, label, when, dated in ((main.value, obj_label, start, both_dated),
-                                          (cf.value, cf_label, cf_start, both_dated)):
+        for value, label, when, dated in ((main.value, obj_label, _coarse(start, shared), both_dated),
+                                          (cf.value, cf_label, _coarse(cf_start, shared), both_dated)):
             variables = {**subject_vars, **_value_variables("object", value, label, lang, store, spec.object_class)}
             if dated:
                 variables.update(_role("start", format_date(when, lang), date_forms(when, lang)))

@@ -74,14 +74,15 @@ def run_score(
     """
     import json
 
-    from kcdata.score.data import load_rows, read_done, read_results
+    from kcdata.score.data import check_scores_file, load_rows, read_done, read_results
     from kcdata.score.equivalence import get_equivalence
     from kcdata.score.report import build_report, write_outputs
     from kcdata.score.rows import score_rows
     from kcdata.score.runner import load_model
 
-    rows = load_rows(data, config_name, languages, limit)
     out = Path(out)
+    check_scores_file(out)  # before anything is loaded or removed: never touch a file we did not write
+    rows = load_rows(data, config_name, languages, limit)
     if overwrite and out.exists():
         out.unlink()
     wanted = {r["id"] for r in rows}

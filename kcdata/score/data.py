@@ -137,8 +137,36 @@ def load_rows(
 # the per-row scores file (resume file)
 
 
+def check_scores_file(out_path: Path) -> None:
+    """Refuse an existing ``--out`` that ``kcdata score`` did not write, before anything touches it.
+
+    Every complete line must be a JSON object with ``id`` and ``settings_key``; only a torn last
+    line (no newline: a killed run) is allowed. An empty file is fine.
+
+    Raises:
+        ConfigError: naming the file and the first line that is not a scores row.
+    """
+    if not out_path.exists():
+        return
+    if not out_path.is_file():
+        raise ConfigError(f"--out {out_path} exists and is not a file", remedy="choose another --out")
+    with out_path.open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            torn = not raw.endswith(b"\n")
+            try:
+                rec = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                rec = None
+            if torn and (rec is None or not isinstance(rec, dict)):
+                return  # a killed run's last line: resume drops it
+            if not (isinstance(rec, dict) and isinstance(rec.get("id"), str) and "settings_key" in rec):
+                raise ConfigError(f"--out {out_path} is not a kcdata scores file (line {n} is not a scores row); "
+                                  "refusing to change it", remedy="choose another --out")
+
+
 def read_done(out_path: Path, settings: str | None = None) -> set[str]:
-    """Ids already scored in ``out_path``; drops a torn last line left by a killed run.
+    """Ids already scored in ``out_path``; drops a torn last line left by a killed run, and nothing
+    else (:func:`check_scores_file` refuses a file with any other bad line).
 
     Args:
         out_path: The per-row JSONL file (may not exist).
@@ -148,20 +176,18 @@ def read_done(out_path: Path, settings: str | None = None) -> set[str]:
         The ids present.
 
     Raises:
-        ConfigError: Rows scored with other settings are there.
+        ConfigError: Rows scored with other settings are there, or the file is not ours.
     """
+    check_scores_file(out_path)
     if not out_path.exists():
         return set()
     done: set[str] = set()
     good_bytes = 0
     with out_path.open("rb") as fh:
         for raw in fh:
-            try:
-                rec = json.loads(raw)
-            except json.JSONDecodeError:
-                break
             if not raw.endswith(b"\n"):
                 break
+            rec = json.loads(raw)
             if settings is not None and rec.get("settings_key") != settings:
                 raise ConfigError(
                     f"{out_path} holds rows scored with other settings ({rec.get('settings_key')})",

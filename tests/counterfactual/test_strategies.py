@@ -25,7 +25,7 @@ def _pool(object_class: str, *qids: str) -> Pool:
 
 def test_registry_names_and_did_you_mean():
     assert set(STRATEGIES) == {"substitute_v1", "outdated_v1", "rival_v1", "number_v1", "date_shift_v1",
-                               "substitute_v2", "outdated_v2", "rival_v2"}
+                               "substitute_v2", "outdated_v2", "rival_v2", "date_shift_v2"}
     assert all(s.name == name for name, s in STRATEGIES.items())
     used = {n for table in PLANS.values() for part in table.values() for n in part.values()}
     assert used == set(STRATEGIES)
@@ -51,7 +51,8 @@ def test_registry_names_and_did_you_mean():
 def test_plan_table(kind, value_type, want):
     assert plan(kind, value_type) == want
     assert plan(kind, value_type, "v2") == tuple(n.replace("rival_v1", "rival_v2").replace(
-        "outdated_v1", "outdated_v2").replace("substitute_v1", "substitute_v2") for n in want)
+        "outdated_v1", "outdated_v2").replace("substitute_v1", "substitute_v2").replace(
+        "date_shift_v1", "date_shift_v2") for n in want)
 
 
 def _capital_world():

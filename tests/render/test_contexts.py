@@ -4,6 +4,7 @@ full stops; contexts_v1 stays selectable."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pyarrow.parquet as pq
@@ -35,8 +36,13 @@ def _start(fact, value_id=None, value_key=None):
 
 
 def _written(t, lang):
-    """Every way a context writes date ``t``: its label and, in contexts_v3, its phrases."""
-    return {format_date(t, lang), *date_forms(t, lang).values()}
+    """Every way a context writes date ``t``: its label and, in contexts_v3, its phrases, also at a
+    coarser precision shared with the other context's date."""
+    out = set()
+    for p in range(t.precision, 8, -1):
+        c = dataclasses.replace(t, precision=p)
+        out |= {format_date(c, lang), *date_forms(c, lang).values()}
+    return out
 
 
 def test_counter_contexts_carry_their_own_dates(sample_build, facts):
