@@ -106,30 +106,38 @@ def score_rows(
     out_path = Path(out_path)
     settings = _settings_key(model_name, config, equivalence)
     done = read_done(out_path, settings)
-    pending = _pending_rows(rows, done)
-    log.info("%d rows to score, %d already in %s", len(pending), len(done), out_path)
+    everything = _pending_rows(rows, set())
+    pending_ids = {r["id"] for r in everything} - done
+    log.info("%d rows to score, %d already in %s", len(pending_ids), len(done), out_path)
     runner = ModelRunner(model, tokenizer, config)
 
-    encoded = _encode_rows(pending, tokenizer)
-    pending.sort(key=lambda r: -max(len(v[1]) for v in encoded[r["id"]].values()))
+    # Batches are cut from every row (longest prompts first, then input order), not from the
+    # pending ones: a resumed run computes each batch exactly as an uninterrupted run with the same
+    # --batch-size did (padding and batch shape change the last float digits), and writes only
+    # the rows that are missing.
+    encoded = _encode_rows(everything, tokenizer)
+    everything.sort(key=lambda r: -max(len(v[1]) for v in encoded[r["id"]].values()))
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    bar = _progress_bar(len(pending)) if progress else None
+    bar = _progress_bar(len(pending_ids)) if progress else None
     torch.manual_seed(config.seed)
     with out_path.open("a", encoding="utf-8") as fh:
-        for start in range(0, len(pending), config.batch_size):
-            chunk = pending[start : start + config.batch_size]
+        for start in range(0, len(everything), config.batch_size):
+            chunk = everything[start : start + config.batch_size]
+            todo = [r for r in chunk if r["id"] in pending_ids]
+            if not todo:
+                continue
             records = _score_chunk(chunk, encoded, runner, equivalence, config, model_name, settings)
-            append_results(fh, records)
+            append_results(fh, [rec for rec in records if rec["id"] in pending_ids])
             if bar is not None:
-                bar.update(len(chunk))
+                bar.update(len(todo))
     if bar is not None:
         bar.close()
     return read_results(out_path)
 
 
 def _pending_rows(rows: Iterable[dict[str, Any]], done: set[str]) -> list[dict[str, Any]]:
-    """The rows not scored yet, in input order; refuses duplicate ids among them."""
+    """The rows not in ``done``, in input order; refuses duplicate ids among them."""
     pending = [r for r in rows if r["id"] not in done]
     seen: set[str] = set()
     for r in pending:
