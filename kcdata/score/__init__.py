@@ -74,26 +74,34 @@ def run_score(
     """
     import json
 
-    from kcdata.score.data import check_scores_file, load_rows, read_done, read_results
+    from kcdata.score.data import (check_scores_file, load_rows, read_done, read_results, sample_description,
+                                   stratified_sample)
     from kcdata.score.equivalence import get_equivalence
     from kcdata.score.report import build_report, write_outputs
-    from kcdata.score.rows import score_rows
-    from kcdata.score.runner import load_model
+    from kcdata.score.rows import _settings_key, score_rows
+    from kcdata.score.runner import ScoreConfig, load_model
 
     out = Path(out)
     check_scores_file(out)  # before anything is loaded or removed: never touch a file we did not write
-    rows = load_rows(data, config_name, languages, limit)
+    every = load_rows(data, config_name, languages)
+    seed = (config.seed if config is not None else 0)
+    rows = stratified_sample(every, limit, seed) if limit is not None else every
+    sample = sample_description(rows, len(every), limit, seed)
     if overwrite and out.exists():
         out.unlink()
     wanted = {r["id"] for r in rows}
-    before = len(read_done(out) & wanted)
     judge = get_equivalence(equivalence, equivalence_model, equivalence_threshold, device)
-    lm, tokenizer = load_model(model, device)
-    score_rows(
-        rows, lm, tokenizer, out, config=config, equivalence=judge, model_name=model, progress=progress
-    )
+    # settings and finished rows are checked before the model loads (30-50 s for a real one): a
+    # settings mismatch fails at once, and a finished rerun only rewrites the report
+    done = read_done(out, _settings_key(model, config or ScoreConfig(), judge))
+    before = len(done & wanted)
+    if wanted - done:
+        lm, tokenizer = load_model(model, device)
+        score_rows(
+            rows, lm, tokenizer, out, config=config, equivalence=judge, model_name=model, progress=progress
+        )
     results = [r for r in read_results(out) if r["id"] in wanted]
-    files = {"scores": out, **write_outputs(results, out, model)}
+    files = {"scores": out, **write_outputs(results, out, model, sample)}
     report = (
         json.loads(files["report"].read_text(encoding="utf-8")) if results else build_report(results, model)
     )

@@ -72,6 +72,7 @@ def load_rows(
     config: str | None = None,
     languages: Sequence[str] | None = None,
     limit: int | None = None,
+    seed: int = 0,
 ) -> list[dict[str, Any]]:
     """Load dataset rows from a built folder, a parquet file or a JSONL file, then filter them.
 
@@ -80,7 +81,9 @@ def load_rows(
             ``OUT/rows.jsonl``), a ``.parquet`` file or a ``.jsonl`` file of rows.
         config: Keep one kind (``static`` / ``temporal`` / ``disputable``); ``None`` keeps all.
         languages: Keep these languages; ``None`` or empty keeps all.
-        limit: Keep at most this many rows (after filtering, in file order).
+        limit: Keep at most this many rows (after filtering): a seeded sample stratified by kind
+            and language (:func:`stratified_sample`), in file order.
+        seed: Seed of that sample.
 
     Returns:
         Row dicts in the ARCHITECTURE.md row format.
@@ -123,7 +126,7 @@ def load_rows(
         wanted = set(languages)
         rows = [r for r in rows if r["language"] in wanted]
     if limit is not None:
-        rows = rows[:limit]
+        rows = stratified_sample(rows, limit, seed)
     if not rows:
         raise ConfigError(
             f"no rows to score in {path} (config={config}, langs={','.join(languages or []) or 'all'})",
@@ -131,6 +134,51 @@ def load_rows(
         )
     log.info("loaded %d rows from %s", len(rows), path)
     return rows
+
+
+def stratified_sample(rows: list[dict[str, Any]], limit: int, seed: int = 0) -> list[dict[str, Any]]:
+    """At most ``limit`` rows, spread as evenly as possible over (kind, language) strata.
+
+    Each stratum gets an equal share (a stratum smaller than its share gives the rest to the
+    others); inside a stratum rows are taken in the order of ``sha256(seed:id)``, so the sample is
+    seeded and does not depend on file order. The result keeps file order. Taking rows in file order
+    instead would score only the first kinds (``--limit 10`` gave no temporal row).
+    """
+    import hashlib
+
+    if limit >= len(rows):
+        return list(rows)
+    strata: dict[tuple[str, str], list[int]] = {}
+    for i, r in enumerate(rows):
+        strata.setdefault((str(r.get("kind")), str(r.get("language"))), []).append(i)
+    for idx in strata.values():
+        idx.sort(key=lambda i: hashlib.sha256(f"{seed}:{rows[i]['id']}".encode()).hexdigest())
+    take = {k: 0 for k in strata}
+    left = limit
+    open_ = sorted(strata)
+    while left > 0 and open_:
+        share = max(left // len(open_), 1)
+        for k in list(open_):
+            n = min(share, len(strata[k]) - take[k], left)
+            take[k] += n
+            left -= n
+            if take[k] == len(strata[k]):
+                open_.remove(k)
+            if left == 0:
+                break
+    chosen = sorted(i for k, idx in strata.items() for i in idx[: take[k]])
+    return [rows[i] for i in chosen]
+
+
+def sample_description(rows: Sequence[dict[str, Any]], total: int, limit: int | None, seed: int) -> dict[str, Any]:
+    """What was scored, for the report: the limit, the seed and rows per kind × language."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        key = f"{r.get('kind')}/{r.get('language')}"
+        counts[key] = counts.get(key, 0) + 1
+    return {"limit": limit, "seed": seed, "rows": len(rows), "of": total,
+            "method": "stratified by kind and language, sha256(seed:id) order" if limit else "all rows",
+            "by_kind_language": dict(sorted(counts.items()))}
 
 
 # --------------------------------------------------------------------------------------------------

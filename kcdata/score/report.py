@@ -252,7 +252,8 @@ def plot_report(report: dict[str, Any], path: str | Path, columns: Sequence[str]
 
 
 def write_outputs(
-    results: Sequence[dict[str, Any]], out_path: str | Path, model_name: str | None = None
+    results: Sequence[dict[str, Any]], out_path: str | Path, model_name: str | None = None,
+    sample: dict[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write ``<stem>.report.json``, ``<stem>.table.md`` and ``<stem>.png`` beside the scores file.
 
@@ -260,6 +261,7 @@ def write_outputs(
         results: Per-row records.
         out_path: The per-row JSONL path (``scores.jsonl``).
         model_name: Recorded in the report.
+        sample: What was scored (``--limit``'s stratified sample), recorded as ``sample``.
 
     Returns:
         ``{"report": path, "table": path, "plot": path}``.
@@ -267,6 +269,8 @@ def write_outputs(
     out_path = Path(out_path)
     stem = out_path.with_suffix("")
     report = build_report(results, model_name)
+    if sample is not None:
+        report["sample"] = sample
     paths = {
         "report": stem.with_name(stem.name + ".report.json"),
         "table": stem.with_name(stem.name + ".table.md"),

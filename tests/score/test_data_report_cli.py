@@ -187,3 +187,44 @@ def test_cli_errors_are_messages(tmp_path, rows_file):
     assert r.exit_code == 1 and "--equivalence-model" in r.output
     r = CliRunner().invoke(score, ["-h"])
     assert r.exit_code == 0 and "--samples" in r.output
+
+
+def test_limit_draws_a_seeded_sample_stratified_by_kind_and_language(sample_build):
+    from kcdata.score.data import stratified_sample
+
+    every = load_rows(sample_build)
+    strata = {(r["kind"], r["language"]) for r in every}
+    got = stratified_sample(every, 10, seed=0)
+    assert len(got) == 10
+    assert {r["kind"] for r in got} == {r["kind"] for r in every}  # file order alone gave no temporal row
+    assert len({(r["kind"], r["language"]) for r in got}) == min(10, len(strata))
+    assert got == stratified_sample(every, 10, seed=0)
+    assert got != stratified_sample(every, 10, seed=1)
+    order = {r["id"]: i for i, r in enumerate(every)}
+    assert [order[r["id"]] for r in got] == sorted(order[r["id"]] for r in got)  # file order kept
+    assert stratified_sample(every, len(every) + 5) == every
+    big = stratified_sample(every, 100, seed=0)
+    counts = {}
+    for r in big:
+        counts[(r["kind"], r["language"])] = counts.get((r["kind"], r["language"]), 0) + 1
+    assert len(big) == 100 and max(counts.values()) - min(counts.values()) <= 1
+
+
+def test_a_finished_rerun_and_a_settings_mismatch_never_load_the_model(tmp_path, rows, saved_tiny):
+    from kcdata.cli.score import score
+
+    built = _write_built(tmp_path, rows)
+    out = tmp_path / "res" / "scores.jsonl"
+    args = ["--model", str(saved_tiny), "--data", str(built), "--samples", "1", "--max-new-tokens", "2",
+            "--limit", "4", "--out", str(out)]
+    assert CliRunner().invoke(score, args).exit_code == 0
+    report = json.loads((out.parent / "scores.report.json").read_text())
+    assert report["sample"]["limit"] == 4 and report["sample"]["rows"] == 4
+    assert report["sample"]["of"] == len(rows) and sum(report["sample"]["by_kind_language"].values()) == 4
+    hidden = saved_tiny.with_name("moved-away")
+    saved_tiny.rename(hidden)  # loading the model now fails: a rerun must not need it
+    again = CliRunner().invoke(score, args)
+    assert again.exit_code == 0, again.output
+    assert "scored 0 new rows (4 in total)" in again.stderr
+    other = CliRunner().invoke(score, args[:4] + ["--samples", "2"] + args[6:])
+    assert other.exit_code == 1 and "other settings" in other.output
