@@ -75,7 +75,7 @@ def run_score(
     import json
 
     from kcdata.score.data import (check_scores_file, load_rows, read_done, read_results, sample_description,
-                                   stratified_sample)
+                                   settings_of, stratified_sample)
     from kcdata.score.equivalence import get_equivalence
     from kcdata.score.report import build_report, write_outputs
     from kcdata.score.rows import _settings_key, score_rows
@@ -93,7 +93,8 @@ def run_score(
     judge = get_equivalence(equivalence, equivalence_model, equivalence_threshold, device)
     # settings and finished rows are checked before the model loads (30-50 s for a real one): a
     # settings mismatch fails at once, and a finished rerun only rewrites the report
-    done = read_done(out, _settings_key(model, config or ScoreConfig(), judge))
+    run_config = config or ScoreConfig()
+    done = read_done(out, _settings_key(model, run_config, judge), settings_of(model, run_config, judge.name))
     before = len(done & wanted)
     if wanted - done:
         lm, tokenizer = load_model(model, device)

@@ -212,13 +212,27 @@ def check_scores_file(out_path: Path) -> None:
                                   "refusing to change it", remedy="choose another --out")
 
 
-def read_done(out_path: Path, settings: str | None = None) -> set[str]:
+def settings_of(model_name: str, config: Any, equivalence_name: str) -> dict[str, Any]:
+    """The settings a scores row records (``model`` plus the run settings), for messages."""
+    from dataclasses import asdict
+
+    return {"model": model_name, **asdict(config), "equivalence": equivalence_name}
+
+
+def _differences(recorded: dict[str, Any], current: dict[str, Any]) -> str:
+    keys = sorted((set(recorded) | set(current)) - {"batch_size"})
+    return ", ".join(f"{k} {recorded.get(k)!r} -> {current.get(k)!r}" for k in keys
+                     if recorded.get(k) != current.get(k))
+
+
+def read_done(out_path: Path, settings: str | None = None, current: dict[str, Any] | None = None) -> set[str]:
     """Ids already scored in ``out_path``; drops a torn last line left by a killed run, and nothing
     else (:func:`check_scores_file` refuses a file with any other bad line).
 
     Args:
         out_path: The per-row JSONL file (may not exist).
         settings: Settings key the existing rows must carry.
+        current: This run's settings (:func:`settings_of`), to name what differs in the error.
 
     Returns:
         The ids present.
@@ -237,8 +251,11 @@ def read_done(out_path: Path, settings: str | None = None) -> set[str]:
                 break
             rec = json.loads(raw)
             if settings is not None and rec.get("settings_key") != settings:
+                recorded = {"model": rec.get("model"), **(rec.get("settings") or {})}
+                diff = _differences(recorded, current) if current else ""
                 raise ConfigError(
-                    f"{out_path} holds rows scored with other settings ({rec.get('settings_key')})",
+                    f"{out_path} holds rows scored with other settings "
+                    f"({diff or rec.get('settings_key')})",
                     remedy="use another --out, or --overwrite to start again",
                 )
             done.add(rec["id"])

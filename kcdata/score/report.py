@@ -203,8 +203,41 @@ def render_table(report: dict[str, Any], columns: Sequence[str] = TABLE_COLUMNS)
     return "\n".join(lines) + "\n"
 
 
-def plot_report(report: dict[str, Any], path: str | Path, columns: Sequence[str] = TABLE_COLUMNS) -> Path:
+PLOT_COLUMNS = (*TABLE_COLUMNS, "truncated_rate")
+"""The plot's panels: the table's metrics and how often an answer ran past the token budget."""
+
+_RATES = ("accuracy", "_rate", "ratio", "acknowledgement")
+
+
+def plot_spec(report: dict[str, Any], columns: Sequence[str] = PLOT_COLUMNS) -> list[dict[str, Any]]:
+    """What each panel of the plot shows: its bars (kind, with n), values, and y range.
+
+    Rates and accuracies share a fixed 0–1 axis, so panels compare at a glance; other metrics
+    (log-probability based, entropies) get an axis that fits their values.
+    """
+    kinds = list(report["by_kind"]) or ["all"]
+    aggs = [report["by_kind"].get(k, report["overall"]) for k in kinds]
+    panels = []
+    for name in columns:
+        values = [a["metrics"].get(name) for a in aggs]
+        rate = any(t in name for t in _RATES)
+        known = [v for v in values if v is not None]
+        if rate:
+            ylim = (0.0, 1.0)
+        else:
+            lo, hi = min([0.0, *known]), max([0.0, *known])
+            pad = (hi - lo) * 0.15 or 1.0
+            ylim = (lo - (pad if lo < 0 else 0.0), hi + pad)
+        panels.append({"name": name, "labels": [f"{k}\nn={a.get('n', 0)}" for k, a in zip(kinds, aggs, strict=True)],
+                       "values": values, "ylim": ylim, "rate": rate})
+    return panels
+
+
+def plot_report(report: dict[str, Any], path: str | Path, columns: Sequence[str] = PLOT_COLUMNS) -> Path:
     """Bar charts of the main metrics by kind (matplotlib, Agg backend), saved as PNG.
+
+    Each bar is labelled with its kind and number of rows and its value; rate panels share a 0–1
+    axis (:func:`plot_spec`); the figure is saved with a tight bounding box so no label is clipped.
 
     Args:
         report: Output of :func:`build_report`.
@@ -219,34 +252,28 @@ def plot_report(report: dict[str, Any], path: str | Path, columns: Sequence[str]
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    kinds = list(report["by_kind"]) or ["all"]
-    ncols = 5
-    nrows = math.ceil(len(columns) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False)
-    for ax, name in zip(axes.flat, columns, strict=False):
-        values = [report["by_kind"].get(k, report["overall"])["metrics"].get(name) for k in kinds]
-        ax.bar(
-            kinds,
-            [0 if v is None else v for v in values],
-            color=["#4C72B0", "#DD8452", "#55A868"][: len(kinds)],
-        )
-        for x, v in enumerate(values):
-            ax.text(
-                x,
-                0 if v is None else v,
-                "n/a" if v is None else f"{v:.2f}",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-        ax.set_title(name.replace("_", " "), fontsize=8)
-        ax.tick_params(labelsize=8)
-    for ax in list(axes.flat)[len(columns) :]:
+    panels = plot_spec(report, columns)
+    ncols = 4
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols, 3.0 * nrows), squeeze=False)
+    colours = ["#4C72B0", "#DD8452", "#55A868"]
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        values = panel["values"]
+        xs = range(len(values))
+        ax.bar(xs, [0 if v is None else v for v in values], color=colours[: len(values)])
+        ax.set_xticks(list(xs), panel["labels"])
+        ax.set_ylim(*panel["ylim"])
+        for x, v in zip(xs, values, strict=True):
+            ax.text(x, 0 if v is None else v, "n/a" if v is None else f"{v:.2f}", ha="center",
+                    va="bottom" if (v or 0) >= 0 else "top", fontsize=8)
+        ax.set_title(panel["name"].replace("_", " "), fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(panels):]:
         ax.axis("off")
     fig.suptitle(f"kcdata score: {report.get('model')}", fontsize=10)
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out, dpi=100)
+    fig.savefig(out, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return out
 

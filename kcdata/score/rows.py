@@ -27,7 +27,7 @@ import numpy as np
 
 from kcdata.errors import InputError
 from kcdata.score import metrics
-from kcdata.score.data import append_results, read_done, read_results
+from kcdata.score.data import append_results, read_done, read_results, settings_of
 from kcdata.score.equivalence import AliasEquivalence, Equivalence, EquivalenceContext
 from kcdata.score.runner import (
     Generation,
@@ -105,7 +105,7 @@ def score_rows(
     equivalence = equivalence or AliasEquivalence()
     out_path = Path(out_path)
     settings = _settings_key(model_name, config, equivalence)
-    done = read_done(out_path, settings)
+    done = read_done(out_path, settings, settings_of(model_name, config, equivalence.name))
     everything = _pending_rows(rows, set())
     pending_ids = {r["id"] for r in everything} - done
     log.info("%d rows to score, %d already in %s", len(pending_ids), len(done), out_path)

@@ -228,3 +228,19 @@ def test_a_finished_rerun_and_a_settings_mismatch_never_load_the_model(tmp_path,
     assert "scored 0 new rows (4 in total)" in again.stderr
     other = CliRunner().invoke(score, args[:4] + ["--samples", "2"] + args[6:])
     assert other.exit_code == 1 and "other settings" in other.output
+    assert "samples 1 -> 2" in other.output  # names what differs
+
+
+def test_the_plot_puts_rates_on_one_axis_and_shows_n_and_truncation():
+    from kcdata.score.report import PLOT_COLUMNS, plot_spec
+
+    report = {"by_kind": {"static": {"n": 7, "metrics": {"accuracy_contains_no_context": 0.4, "truncated_rate": 0.9,
+                                                        "persuasion_no_context_counter": -2.5}},
+                          "temporal": {"n": 3, "metrics": {"accuracy_contains_no_context": 0.1}}},
+              "overall": {"n": 10, "metrics": {}}}
+    panels = {p["name"]: p for p in plot_spec(report)}
+    assert "truncated_rate" in PLOT_COLUMNS and panels["truncated_rate"]["values"] == [0.9, None]
+    assert panels["accuracy_contains_no_context"]["ylim"] == (0.0, 1.0)
+    assert panels["accuracy_contains_no_context"]["labels"] == ["static\nn=7", "temporal\nn=3"]
+    lo, hi = panels["persuasion_no_context_counter"]["ylim"]
+    assert lo < -2.5 and hi >= 0
