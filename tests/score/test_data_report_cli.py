@@ -244,3 +244,12 @@ def test_the_plot_puts_rates_on_one_axis_and_shows_n_and_truncation():
     assert panels["accuracy_contains_no_context"]["labels"] == ["static\nn=7", "temporal\nn=3"]
     lo, hi = panels["persuasion_no_context_counter"]["ylim"]
     assert lo < -2.5 and hi >= 0
+
+
+@pytest.mark.parametrize("name", ["./nope-model", "/no/such/model", "~/nope.gguf"])
+def test_a_missing_model_path_says_so(name):
+    from kcdata.errors import ConfigError
+    from kcdata.score.runner import load_model
+
+    with pytest.raises(ConfigError, match="no such file or folder"):
+        load_model(name)
