@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 import jinja2
 import jinja2.sandbox
 
 from kcdata.errors import ConfigError
-from kcdata.types import PRECISION_CENTURY, PRECISION_DAY, PRECISION_DECADE, PRECISION_MONTH, TimeValue
+from kcdata.types import (
+    PRECISION_CENTURY,
+    PRECISION_DAY,
+    PRECISION_DECADE,
+    PRECISION_MILLENNIUM,
+    PRECISION_MONTH,
+    PRECISION_YEAR,
+    TimeValue,
+)
 
 # ---------------------------------------------------------------- Jinja
 
@@ -52,11 +61,31 @@ _MONTHS = {
     "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
 }
+DATE_LANGUAGES = ("en", "de", "fr", "ru")
+"""Languages with date rules; any other gets the language-neutral ISO-like forms of :func:`format_date`."""
 _BCE = {"en": "{y} BC", "de": "{y} v. Chr.", "fr": "{y} av. J.-C.", "ru": "{y} до н. э."}
+BCE_SUFFIX = {"en": " BC", "de": " v. Chr.", "fr": " av. J.-C.", "ru": " до н. э."}
+"""The era marker after a BCE decade, century or millennium ("the 5th century BC")."""
 _DECADE = {"en": "the {y}s", "de": "die {y}er Jahre", "fr": "les années {y}", "ru": "{y}-е годы"}
-_CENTURY = {"en": "the {n} century", "de": "das {n}. Jahrhundert", "fr": "le {n}e siècle", "ru": "{n} век"}
+_CENTURY = {"en": "the {n} century", "de": "das {n}. Jahrhundert", "fr": "le {n} siècle", "ru": "{n} век"}
+_MILLENNIUM = {"en": "the {n} millennium", "de": "das {n}. Jahrtausend", "fr": "le {n} millénaire",
+               "ru": "{n} тысячелетие"}
+_ABOUT = {"en": ("c. {y} BC", "c. AD {y}"), "de": ("ca. {y} v. Chr.", "ca. {y} n. Chr."),
+          "fr": ("vers {y} av. J.-C.", "vers {y} apr. J.-C."),
+          "ru": ("около {y} года до н. э.", "около {y} года н. э.")}
+# A span of years within one era ("AD 1–9", "9–1 BC"), and one year of a span across the eras.
+_SPAN = {"en": ("{a}–{b} BC", "AD {a}–{b}"), "de": ("{a}–{b} v. Chr.", "{a}–{b} n. Chr."),
+         "fr": ("{a}–{b} av. J.-C.", "{a}–{b} apr. J.-C."), "ru": ("{a}–{b} гг. до н. э.", "{a}–{b} гг. н. э.")}
+_SPAN_END = {"en": ("{y} BC", "AD {y}"), "de": ("{y} v. Chr.", "{y} n. Chr."), "fr": ("{y} av. J.-C.", "{y} apr. J.-C."),
+             "ru": ("{y} г. до н. э.", "{y} г. н. э.")}
 _JULIAN = {"en": " (Julian calendar)", "de": " (julianischer Kalender)", "fr": " (calendrier julien)",
            "ru": " (по юлианскому календарю)"}
+_JULIAN_NEUTRAL = " (Julian)"
+
+
+MAX_ROMAN = 3999
+"""The largest century or millennium named as one ("the 3999th century", "MMMCMXCIX век"): Roman
+numerals stop here; a larger one reads as its year rounded to the century or millennium."""
 
 
 def _ordinal_en(n: int) -> str:
@@ -64,42 +93,181 @@ def _ordinal_en(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def format_date(t: TimeValue, language: str) -> str:
-    """Render a time value in ``language`` no finer than its precision.
+@dataclass(frozen=True, slots=True)
+class DateReading:
+    """What a time value says, at the precision it can be rendered at (:func:`date_reading`)."""
 
-    Year precision gives "1850", month "March 1850", day "7 March 1850"; BCE years get the
-    language's era marker; a Julian-calendar day says so. Languages without month names here
-    (e.g. ru, where the case of a month name depends on the sentence) get numeric forms
-    ("03.1850", "07.03.1850") that read correctly in any sentence.
+    kind: str
+    """``day``, ``month``, ``year``, ``decade``, ``century``, ``millennium``, ``about`` (a year
+    rounded to the precision's 10,000 years or more), or ``span`` (years ``first``..``last``)."""
+    year: int
+    """Signed Wikidata year, never 0: -44 is 44 BC."""
+    month: int = 0
+    day: int = 0
+    number: int = 0
+    """decade: its first year ("1850", "500" for the 500s BC); century, millennium: its ordinal;
+    about: the rounded year's magnitude."""
+    first: int = 0
+    """First and last signed years covered by a ``span`` or an ``about`` value (never 0)."""
+    last: int = 0
+    julian: bool = False
+
+    @property
+    def bce(self) -> bool:
+        return self.year < 0
+
+
+def _month_days(year: int, month: int, julian: bool) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (julian or year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def date_reading(t: TimeValue) -> DateReading:
+    """How :func:`format_date` and the date phrases read ``t``; never finer than its precision.
+
+    - Precision 12-14 (hours, minutes, seconds) reads as a day: no time of day is rendered.
+    - A day that does not exist in its calendar (1999-02-30 Gregorian; 1900-02-29 exists in the
+      Julian calendar only) reads at month precision, a month outside 1-12 at year precision.
+    - BCE values finer than a year read as their year (as before: "44 BC").
+    - Year 0, which Wikidata's JSON does not use, reads as astronomical year 0: 1 BC.
+    - Decades are Wikibase's (1850 -> 1850-1859; -505 -> the 500s BC), centuries and millennia
+      are counted from year 1 (1900 -> the 19th century; -500 -> the 5th century BC). The first
+      decade of an era, which has no "0s" name, is a ``span``: AD 1-9, 9-1 BC.
+    - Precision 5 and coarser (10,000 years, ..., a billion years) is ``about`` the year rounded
+      half up to that unit (-12000 at 10,000 years -> c. 10,000 BC); a year that rounds to 0 is the
+      ``span`` of the unit around the start of the era (5000 BC - AD 5000). So is a century or
+      millennium beyond :data:`MAX_ROMAN` (-500000 at century precision -> c. 500,000 BC).
     """
-    y = abs(t.year)
-    if t.year < 0:
-        return _BCE.get(language, "{y} BCE").format(y=y)
-    if t.precision == PRECISION_DECADE:
-        return _DECADE.get(language, "{y}s").format(y=(t.year // 10) * 10)
-    if t.precision <= PRECISION_CENTURY:
-        n = (t.year - 1) // 100 + 1
-        if language == "en":
-            return _CENTURY["en"].format(n=_ordinal_en(n))
-        if language in _CENTURY:
-            roman = _roman(n) if language in ("fr", "ru") else str(n)
-            return _CENTURY[language].format(n=roman)
-        return str(t.year)
-    months = _MONTHS.get(language)
-    if t.precision >= PRECISION_DAY and t.month and t.day:
+    year = t.year or -1
+    p = t.precision
+    julian = t.is_julian
+    a = abs(year)
+    if p >= PRECISION_YEAR:
+        if year > 0 and p >= PRECISION_MONTH and 1 <= t.month <= 12:
+            if p >= PRECISION_DAY and 1 <= t.day <= _month_days(year, t.month, julian):
+                return DateReading("day", year, t.month, t.day, julian=julian)
+            return DateReading("month", year, t.month, julian=julian)
+        return DateReading("year", year, julian=julian)
+    if p == PRECISION_DECADE:
+        d = a // 10 * 10
+        if d == 0:
+            first, last = (1, 9) if year > 0 else (-9, -1)
+            return DateReading("span", year, first=first, last=last, julian=julian)
+        return DateReading("decade", year, number=d, julian=julian)
+    if p in (PRECISION_CENTURY, PRECISION_MILLENNIUM):
+        size = 100 if p == PRECISION_CENTURY else 1000
+        n = (a - 1) // size + 1
+        if n <= MAX_ROMAN:
+            return DateReading("century" if p == PRECISION_CENTURY else "millennium", year, number=n, julian=julian)
+        unit = size  # the 4000th century has no Roman numeral: c. 400,000 BC
+    else:
+        unit = 10 ** (9 - max(p, 0))
+    n = (a + unit // 2) // unit * unit
+    if n == 0:
+        return DateReading("span", year, first=-(unit // 2), last=unit // 2, julian=julian)
+    sign = 1 if year > 0 else -1
+    lo, hi = sign * (n - unit // 2), sign * (n + unit // 2)
+    return DateReading("about", year, number=n, first=min(lo, hi), last=max(lo, hi), julian=julian)
+
+
+def _year_digits(n: int, language: str) -> str:
+    """A year's magnitude: plain up to 9999 ("1850"), grouped from 10,000 on ("10\u202f000" in fr)."""
+    return str(n) if n < 10000 else format_number(str(n), language)
+
+
+def _iso_year(year: int) -> str:
+    return f"{'-' if year < 0 else ''}{abs(year):04d}"
+
+
+def _century_number(n: int, language: str) -> str:
+    if language == "en":
+        return _ordinal_en(n)
+    if language == "fr":
+        return _roman(n) + ("er" if n == 1 else "e")
+    if language == "ru":
+        return _roman(n)
+    return str(n)
+
+
+def span_end(year: int, language: str) -> str:
+    """One end of a span of years with its era: "AD 5000", "5000 BC", "5000 г. до н. э."."""
+    return _SPAN_END[language][year > 0].format(y=_year_digits(abs(year), language))
+
+
+def _neutral(r: DateReading) -> str:
+    """Language-neutral ISO-like text (years as :meth:`TimeValue.iso` writes them, -0044 for 44 BC):
+    ``1732-02-22``, ``1732-02``, ``1732``; a decade, century, millennium or span as the interval of
+    years it covers (``1850/1859``, ``1801/1900``, ``-0500/-0401``); an ``about`` value as the
+    interval of its precision around the rounded year (``-15000/-5000``)."""
+    y = _iso_year(r.year)
+    if r.kind == "day":
+        return f"{y}-{r.month:02d}-{r.day:02d}" + (_JULIAN_NEUTRAL if r.julian else "")
+    if r.kind == "month":
+        return f"{y}-{r.month:02d}"
+    if r.kind == "year":
+        return y
+    if r.kind == "decade":
+        first, last = r.number, r.number + 9
+    elif r.kind in ("century", "millennium"):
+        size = 100 if r.kind == "century" else 1000
+        first, last = (r.number - 1) * size + 1, r.number * size
+    else:
+        return f"{_iso_year(r.first)}/{_iso_year(r.last)}"
+    if r.bce:
+        first, last = -last, -first
+    return f"{_iso_year(first)}/{_iso_year(last)}"
+
+
+def format_date(t: TimeValue, language: str) -> str:
+    """Render a time value in ``language`` no finer than its precision (:func:`date_reading`).
+
+    Day "7 March 1850", month "March 1850", year "1850"; decade "the 1850s", century "the 19th
+    century", millennium "the 2nd millennium", 10,000 years and coarser "c. 10,000 BC"; BCE values
+    get the language's era marker ("44 BC", "the 5th century BC", "V век до н. э."). A Julian
+    calendar day says so; at month precision and coarser the calendar is not shown (the stated
+    month or year is the source's own, as Wikidata gives it). Russian gets numeric day and month
+    forms ("07.03.1850", "03.1850": the case of a month name depends on the sentence; the phrases
+    of :func:`kcdata.render.grammar.date_forms` inflect it). A language without date rules here
+    (not in :data:`DATE_LANGUAGES`) gets the language-neutral ISO-like forms: "1850-03-07",
+    "1850-03", "1850", and intervals "1850/1859", "1801/1900".
+    """
+    r = date_reading(t)
+    if language not in DATE_LANGUAGES:
+        return _neutral(r)
+    y = abs(r.year)
+    era = BCE_SUFFIX[language] if r.bce else ""
+    if r.kind == "day":
+        months = _MONTHS.get(language)
         if months:
-            name = months.split()[t.month - 1]
-            text = {"en": f"{t.day} {name} {y}", "de": f"{t.day}. {name} {y}"}.get(
-                language, f"{'1er' if t.day == 1 else t.day} {name} {y}"
+            name = months.split()[r.month - 1]
+            text = {"en": f"{r.day} {name} {y}", "de": f"{r.day}. {name} {y}"}.get(
+                language, f"{'1er' if r.day == 1 else r.day} {name} {y}"
             )
         else:
-            text = f"{t.day:02d}.{t.month:02d}.{y}"
-        return text + (_JULIAN.get(language, " (Julian)") if t.is_julian else "")
-    if t.precision >= PRECISION_MONTH and t.month:
+            text = f"{r.day:02d}.{r.month:02d}.{y}"
+        return text + (_JULIAN[language] if r.julian else "")
+    if r.kind == "month":
+        months = _MONTHS.get(language)
         if months:
-            return f"{months.split()[t.month - 1]} {y}"
-        return f"{t.month:02d}.{y}"
-    return str(y)
+            return f"{months.split()[r.month - 1]} {y}"
+        return f"{r.month:02d}.{y}"
+    if r.kind == "year":
+        return _BCE[language].format(y=y) if r.bce else str(y)
+    if r.kind == "decade":
+        return _DECADE[language].format(y=r.number) + era
+    if r.kind == "century":
+        return _CENTURY[language].format(n=_century_number(r.number, language)) + era
+    if r.kind == "millennium":
+        return _MILLENNIUM[language].format(n=_century_number(r.number, language)) + era
+    if r.kind == "about":
+        return _ABOUT[language][r.year > 0].format(y=_year_digits(r.number, language))
+    # span
+    if (r.first > 0) == (r.last > 0):
+        a, b = abs(r.first), abs(r.last)
+        return _SPAN[language][r.last > 0].format(a=_year_digits(a, language), b=_year_digits(b, language))
+    return f"{span_end(r.first, language)} – {span_end(r.last, language)}"
 
 
 def _roman(n: int) -> str:

@@ -25,10 +25,18 @@ from pathlib import Path
 
 from kcdata.errors import ConfigError
 from kcdata.relations import RelationSpec
-from kcdata.render import _roman, format_date
+from kcdata.render import (
+    BCE_SUFFIX,
+    DATE_LANGUAGES,
+    _roman,
+    _year_digits,
+    date_reading,
+    format_date,
+    span_end,
+)
 from kcdata.resources import templates_dir
 from kcdata.schemas import check_document, load_yaml
-from kcdata.types import PRECISION_CENTURY, PRECISION_DAY, PRECISION_DECADE, PRECISION_MONTH, PRECISION_YEAR, TimeValue
+from kcdata.types import TimeValue
 
 VARIABLE = re.compile(r"\{\{ (subject|object|start)(?:_([A-Za-z]+))? \}\}")
 """A template placeholder: a role and, in grammatical templates, one of its forms."""
@@ -213,59 +221,79 @@ _ERA = {"en": "AD {y}", "de": "{y} n. Chr.", "fr": "{y} apr. J.-C.", "ru": "{y}"
 def date_forms(t: TimeValue, language: str) -> dict[str, str]:
     """``on`` / ``since`` / ``nom`` phrases of a date at its precision, or {} for another language.
 
-    en: "on 22 February 1732", "since March 2006", "in the 1850s"; de: "am 22. Februar 1732",
-    "seit dem 6. Februar 2006", "im Jahr 1850"; fr: "le 22 février 1732", "depuis mars 2006",
-    "en 1850"; ru: "22 февраля 1732 года", "с марта 2006 года", "в 1850 году".
+    en: "on 22 February 1732", "since March 2006", "in the 1850s", "in the 5th century BC",
+    "around 10,000 BC"; de: "am 22. Februar 1732", "seit dem 6. Februar 2006", "im Jahr 1850",
+    "im 2. Jahrtausend"; fr: "le 22 février 1732", "depuis mars 2006", "en 1850", "au Ier siècle";
+    ru: "22 февраля 1732 года", "с марта 2006 года", "в 1850 году", "в V веке до н. э.". The
+    value is read as :func:`kcdata.render.date_reading` reads it (an impossible day as its month,
+    year 0 as 1 BC), so the phrases always agree with :func:`kcdata.render.format_date`; ``nom`` is
+    the date as a noun phrase, mostly its label.
     """
+    if language not in DATE_LANGUAGES:
+        return {}
+    r = date_reading(t)
     label = format_date(t, language)
-    if 0 < t.year < 1000 and t.precision == PRECISION_YEAR and language in _ERA:
-        label = _ERA[language].format(y=t.year)  # "in 43" reads as a broken number: "in AD 43"
-    julian = label[label.index(" ("):] if t.is_julian and " (" in label else ""
-    y = abs(t.year)
-    day = t.year > 0 and t.precision >= PRECISION_DAY and bool(t.month and t.day)
-    month = t.year > 0 and not day and t.precision >= PRECISION_MONTH and bool(t.month)
-    decade = t.precision == PRECISION_DECADE and t.year > 0
-    century = t.precision <= PRECISION_CENTURY and t.year > 0
+    if 0 < r.year < 1000 and r.kind == "year" and language in _ERA:
+        label = _ERA[language].format(y=r.year)  # "in 43" reads as a broken number: "in AD 43"
+    julian = label[label.index(" ("):] if r.kind == "day" and r.julian and " (" in label else ""
+    y = abs(r.year)
+    n = r.number
+    era = BCE_SUFFIX[language] if r.bce else ""
+    if r.kind == "span":
+        a, b = span_end(r.first, language), span_end(r.last, language)
+        on, since = {"en": ("between {a} and {b}", "since some time between {a} and {b}"),
+                     "de": ("zwischen {a} und {b}", "seit einem Zeitpunkt zwischen {a} und {b}"),
+                     "fr": ("entre {a} et {b}", "depuis une date entre {a} et {b}"),
+                     "ru": ("между {a} и {b}", "начиная с периода между {a} и {b}")}[language]
+        return {"on": on.format(a=a, b=b), "since": since.format(a=a, b=b), "nom": label}
+    if r.kind == "about":
+        # the rounded year with its era: "10,000 BC", "AD 10,000", "10 000 года до н. э."
+        about = (f"{_year_digits(n, language)} года{era or ' н. э.'}" if language == "ru"
+                 else span_end(n if r.year > 0 else -n, language))
+        on, since = {"en": ("around {x}", "since about {x}"), "de": ("um {x}", "seit etwa {x}"),
+                     "fr": ("vers {x}", "depuis environ {x}"), "ru": ("около {x}", "примерно с {x}")}[language]
+        return {"on": on.format(x=about), "since": since.format(x=about), "nom": label}
     if language == "en":
-        return {"on": f"{'on' if day else 'in'} {label}", "since": f"since {label}", "nom": label}
+        return {"on": f"{'on' if r.kind == 'day' else 'in'} {label}", "since": f"since {label}", "nom": label}
     if language == "de":
-        if day:
+        if r.kind == "day":
             return {"on": f"am {label}", "since": f"seit dem {label}", "nom": f"der {label}"}
-        if month:
+        if r.kind == "month":
             return {"on": f"im {label}", "since": f"seit {label}", "nom": label}
-        if decade:
-            d = (t.year // 10) * 10
-            return {"on": f"in den {d}er Jahren", "since": f"seit den {d}er Jahren", "nom": label}
-        if century:
-            n = (t.year - 1) // 100 + 1
-            return {"on": f"im {n}. Jahrhundert", "since": f"seit dem {n}. Jahrhundert", "nom": label}
+        if r.kind == "decade":
+            return {"on": f"in den {n}er Jahren{era}", "since": f"seit den {n}er Jahren{era}", "nom": label}
+        if r.kind == "century":
+            return {"on": f"im {n}. Jahrhundert{era}", "since": f"seit dem {n}. Jahrhundert{era}", "nom": label}
+        if r.kind == "millennium":
+            return {"on": f"im {n}. Jahrtausend{era}", "since": f"seit dem {n}. Jahrtausend{era}", "nom": label}
         return {"on": f"im Jahr {label}", "since": f"seit {label}", "nom": label}
     if language == "fr":
-        if day:
+        if r.kind == "day":
             return {"on": f"le {label}", "since": f"depuis le {label}", "nom": f"le {label}"}
-        if decade:
+        if r.kind == "decade":
             return {"on": f"dans {label}", "since": f"depuis {label}", "nom": label}
-        if century:
-            n = (t.year - 1) // 100 + 1
-            return {"on": f"au {_roman(n)}e siècle", "since": f"depuis le {_roman(n)}e siècle", "nom": label}
+        if r.kind in ("century", "millennium"):
+            ordinal = _roman(n) + ("er" if n == 1 else "e")
+            unit = "siècle" if r.kind == "century" else "millénaire"
+            return {"on": f"au {ordinal} {unit}{era}", "since": f"depuis le {ordinal} {unit}{era}", "nom": label}
         return {"on": f"en {label}", "since": f"depuis {label}", "nom": label}
-    if language == "ru":
-        era = " до н. э." if t.year < 0 else (" н. э." if t.year < 1000 and t.precision == PRECISION_YEAR else "")
-        if day:
-            text = f"{t.day} {_RU_GENITIVE[t.month - 1]} {y} года{julian}"
-            return {"on": text, "since": f"с {text}", "nom": text}
-        if month:
-            m = t.month - 1
-            return {"on": f"в {_RU_PREPOSITIONAL[m]} {y} года", "since": f"с {_RU_GENITIVE[m]} {y} года",
-                    "nom": f"{_RU_NOMINATIVE[m]} {y} года"}
-        if decade:
-            d = (t.year // 10) * 10
-            return {"on": f"в {d}-е годы", "since": f"с {d}-х годов", "nom": f"{d}-е годы"}
-        if century:
-            n = _roman((t.year - 1) // 100 + 1)
-            return {"on": f"в {n} веке", "since": f"с {n} века", "nom": f"{n} век"}
-        return {"on": f"в {y} году{era}", "since": f"с {y} года{era}", "nom": f"{y} год{era}"}
-    return {}
+    # ru
+    if r.kind == "day":
+        text = f"{r.day} {_RU_GENITIVE[r.month - 1]} {y} года{julian}"
+        return {"on": text, "since": f"с {text}", "nom": text}
+    if r.kind == "month":
+        m = r.month - 1
+        return {"on": f"в {_RU_PREPOSITIONAL[m]} {y} года", "since": f"с {_RU_GENITIVE[m]} {y} года",
+                "nom": f"{_RU_NOMINATIVE[m]} {y} года"}
+    if r.kind == "decade":
+        return {"on": f"в {n}-е годы{era}", "since": f"с {n}-х годов{era}", "nom": f"{n}-е годы{era}"}
+    if r.kind == "century":
+        return {"on": f"в {_roman(n)} веке{era}", "since": f"с {_roman(n)} века{era}", "nom": f"{_roman(n)} век{era}"}
+    if r.kind == "millennium":
+        return {"on": f"в {_roman(n)} тысячелетии{era}", "since": f"с {_roman(n)} тысячелетия{era}",
+                "nom": f"{_roman(n)} тысячелетие{era}"}
+    era = " до н. э." if r.bce else (" н. э." if r.year < 1000 else "")
+    return {"on": f"в {y} году{era}", "since": f"с {y} года{era}", "nom": f"{y} год{era}"}
 
 
 def date_answer_forms(t: TimeValue, language: str, forms: list[str]) -> list[str]:
