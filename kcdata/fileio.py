@@ -8,11 +8,14 @@ failure leaves nothing half-written.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import tempfile
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 
 READABLE = 0o644
 """Mode of the files kcdata publishes (``mkstemp`` makes them private: 0600)."""
@@ -156,3 +159,77 @@ def recover(target: Path, is_ours) -> list[str]:
         shutil.rmtree(p, ignore_errors=True)
         done.append(f"removed {p.name}")
     return done
+
+
+# ---------------------------------------------------------------- when a write fails
+
+#: Modules whose ``path``-like locals name the file being written when a write fails.
+_WRITERS = ("kcdata.fileio", "kcdata.publish.parquet", "pyarrow.parquet.core", "shutil")
+_WRITER_LOCALS = ("path", "target", "where", "tmp", "dst", "dest")
+_TEMP_DIR = re.compile(r"(^|/)\.(?P<name>[^/]+?)\.(?:tmp|old)-\d+-[^/]+(/x)?(?=/|$)")
+_TEMP_FILE = re.compile(r"(^|/)\.(?P<name>[^/]+?)\.[^./]+\.tmp$")
+_STAGING_DIR = re.compile(r"(^|/)\.(?P<name>[^/]+)\.[a-z0-9_]{8}(?=/)")  # mkdtemp(prefix=".NAME.")
+
+
+def path_being_written(exc: BaseException) -> str | None:
+    """The file a failed write was writing: the exception's ``filename``, else (``write()`` and
+    pyarrow name none) the innermost writer's target found in the traceback; ``None`` if unknown.
+
+    A build's private folder (``.NAME.tmp-PID-x``), a release's staging folder (``.NAME.xxxxxxxx``)
+    and an atomic temporary file (``.NAME.x.tmp``) are shown as the path they were to become.
+    """
+    found: str | None = None
+    name = getattr(exc, "filename", None)
+    if name is not None:
+        found = os.fsdecode(name) if isinstance(name, (str, bytes, os.PathLike)) else str(name)
+    else:
+        frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+        for frame in reversed(frames):
+            module = frame.f_globals.get("__name__", "")
+            values = frame.f_locals
+            if module in _WRITERS:
+                hit = next((values[k] for k in _WRITER_LOCALS if isinstance(values.get(k), (str, os.PathLike))), None)
+            elif module == "pathlib" and isinstance(values.get("self"), PurePath):
+                hit = values["self"]  # Path.write_text / write_bytes
+            else:
+                hit = next((v.name for v in values.values() if isinstance(v, io.IOBase) and _writing(v)
+                            and isinstance(getattr(v, "name", None), str)), None)
+            if hit is not None:
+                found = os.fspath(hit)
+                break
+    if found is None:
+        return None
+    if found in ("<stdout>", "<stderr>"):
+        return "standard output" if found == "<stdout>" else "standard error"
+    found = _TEMP_DIR.sub(lambda m: m.group(1) + m.group("name"), found)
+    found = _STAGING_DIR.sub(lambda m: m.group(1) + m.group("name"), found)
+    return _TEMP_FILE.sub(lambda m: m.group(1) + m.group("name"), found)
+
+
+def _writing(stream: io.IOBase) -> bool:
+    mode = getattr(stream, "mode", "")  # still there once the file is closed
+    return isinstance(mode, str) and any(c in mode for c in "wax+")
+
+
+def free_bytes(path: str | os.PathLike[str]) -> int | None:
+    """Bytes free to an unprivileged writer on the file system of ``path`` (or of its nearest
+    existing folder); ``None`` where the platform cannot tell."""
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        st = os.statvfs(probe)
+    except (OSError, AttributeError):
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def tree_size(path: str | os.PathLike[str]) -> int:
+    """Bytes of a file, or of every file under a folder (0 when missing)."""
+    root = Path(path)
+    try:
+        if root.is_file():
+            return root.stat().st_size
+        return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+    except OSError:
+        return 0

@@ -32,6 +32,13 @@ _releases_option = click.option(
 @click.option(
     "--dry-run", is_flag=True, help="Check the folder and print what would be uploaded; send nothing."
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Seconds each Hub request may wait to connect, read or write (default: $KCDATA_HUB_TIMEOUT or 60).",
+)
 @_releases_option
 def push_to_hub(
     dataset_dir: Path,
@@ -41,14 +48,16 @@ def push_to_hub(
     tag: str | None,
     message: str | None,
     dry_run: bool,
+    timeout: float | None,
     releases_dir: Path,
 ) -> None:
     """Upload a built DATASET_DIR to the Hub dataset repository REPO_ID in one commit.
 
     Parquet shards of every config, the dataset card and the manifest go in one commit; the
     card's configs make `datasets.load_dataset(REPO_ID, CONFIG)` work. The token comes from
-    HF_TOKEN or `hf auth login`; HF_ENDPOINT selects another Hub. With --tag, the commit is
-    tagged and releases/NAME/VERSION (if recorded) gets the Hub commit.
+    HF_TOKEN or `hf auth login` and never appears in output or logs; HF_ENDPOINT selects another
+    Hub. Every request times out after --timeout seconds. With --tag, the commit is tagged and
+    releases/NAME/VERSION (if recorded) gets the Hub commit.
 
     \b
     Example:
@@ -73,6 +82,7 @@ def push_to_hub(
         private=private,
         commit_message=message,
         releases_dir=releases_dir,
+        timeout=timeout,
     )
     click.echo(f"pushed {result.files} files to datasets/{result.repo_id}@{result.revision}")
     click.echo(f"commit {result.commit}  {result.commit_url}")
@@ -127,7 +137,7 @@ def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
       kcdata rebuild releases/kc-2024/2024.06
     """
     from kcdata.pipeline import rebuild as run_rebuild
-    from kcdata.publish.release import mismatch_hint
+    from kcdata.publish.release import ReleaseError, mismatch_hint
 
     report = run_rebuild(release_dir, out_dir, offline=not online)
     for rel in report.matched:
@@ -139,9 +149,9 @@ def rebuild(release_dir: Path, out_dir: Path | None, online: bool) -> None:
     for rel in report.extra:
         click.echo(f"EXTRA     {rel}")
     if not report.ok:
-        raise click.ClickException(
-            f"rebuild of {release_dir} differs from the record (output in {report.out_dir})\n"
-            f"  hint: {mismatch_hint(report)}"
+        raise ReleaseError(
+            f"rebuild of {release_dir} differs from the record (output in {report.out_dir})",
+            mismatch_hint(report),
         )
     click.echo(f"identical: {len(report.matched)} files match {release_dir} (output in {report.out_dir})")
 

@@ -286,7 +286,11 @@ def split_card(text: str) -> tuple[dict[str, Any], str]:
     try:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
-        raise ValueError(f"the card's YAML header does not parse: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else ""
+        raise ValueError(
+            f"the card's YAML header does not parse: {getattr(exc, 'problem', None) or _paragraph(exc)}{where}"
+        ) from None
     if not isinstance(meta, dict):
         raise ValueError("the card's YAML header must be a mapping")
     return meta, text[match.end() :]
@@ -335,36 +339,51 @@ def validate_card(text: str) -> list[str]:
 
         DatasetCardData(**meta)
     except Exception as exc:  # noqa: BLE001 - report whatever the Hub client rejects
-        errors.append(f"huggingface_hub.DatasetCardData rejects the header: {exc}")
+        errors.append(f"huggingface_hub.DatasetCardData rejects the header: {_paragraph(exc)}")
     licenses = _as_list(meta.get("license"))
     if not licenses:
         errors.append("`license` is missing (cc0-1.0 for Wikidata-only, cc-by-sa-4.0 with Wikipedia)")
-    errors += [f"`license` {lic!r} is not a Hub licence id" for lic in licenses if lic not in HUB_LICENSES]
+    errors += [f"`license` {lic!r} is not a Hub licence id" for lic in licenses if not _known(lic, HUB_LICENSES)]
     errors += [
         f"`task_categories` {cat!r} is not a Hub task"
         for cat in _as_list(meta.get("task_categories"))
-        if cat not in HUB_TASK_CATEGORIES
+        if not _known(cat, HUB_TASK_CATEGORIES)
     ]
     errors += [
         f"`task_ids` {t!r} is not a Hub task id"
         for t in _as_list(meta.get("task_ids"))
-        if t not in HUB_TASK_IDS
+        if not _known(t, HUB_TASK_IDS)
     ]
     sizes = _datasets_resource("size_categories.json") | {"other"}
     errors += [
         f"`size_categories` {s!r} is not one of {sorted(sizes)}"
         for s in _as_list(meta.get("size_categories"))
-        if s not in sizes
+        if not _known(s, sizes)
     ]
     languages = _datasets_resource("languages.json")
     if languages:
         errors += [
             f"`language` {lang!r} is not an ISO 639 code known to the Hub"
             for lang in _as_list(meta.get("language"))
-            if lang not in languages
+            if not _known(lang, languages)
         ]
-    errors += _configs_errors(meta)
-    return errors
+    config_errors = _configs_errors(meta)
+    if not config_errors:
+        try:
+            config_globs(text)
+        except ValueError as exc:
+            config_errors.append(str(exc))
+    return errors + config_errors
+
+
+def _paragraph(exc: BaseException, limit: int = 300) -> str:
+    """The first paragraph of an error's text on one line, cut to ``limit`` characters."""
+    text = " ".join(str(exc).strip().split("\n\n")[0].split()) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _known(value: Any, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
 
 
 def _configs_errors(meta: dict[str, Any]) -> list[str]:
@@ -377,6 +396,7 @@ def _configs_errors(meta: dict[str, Any]) -> list[str]:
     names = [c.get("config_name") for c in configs if isinstance(c, dict)]
     if len(names) != len(configs) or not all(isinstance(n, str) and n for n in names):
         errors.append("every item of `configs` needs a string `config_name`")
+        names = [n for n in names if isinstance(n, str)]
     if len(set(names)) != len(names):
         errors.append("`configs` has duplicated config names")
     if sum(bool(c.get("default")) for c in configs if isinstance(c, dict)) > 1:
@@ -389,22 +409,33 @@ def _configs_errors(meta: dict[str, Any]) -> list[str]:
     except ImportError:
         pass
     except Exception as exc:  # noqa: BLE001 - datasets' own error text is the clearest
-        errors.append(f"`configs` is rejected by datasets: {exc}")
+        errors.append(f"`configs` is rejected by datasets: {_paragraph(exc)}")
     return errors
 
 
 def config_globs(text: str) -> dict[str, list[str]]:
-    """Map each config of a card to its data file patterns (``split`` ignored)."""
+    """Map each config of a card to its data file patterns (``split`` ignored).
+
+    Raises:
+        ValueError: the header does not parse, or ``configs`` is not a list of
+            ``{config_name, data_files}`` with string patterns (the message says which item).
+    """
     meta, _ = split_card(text)
     out: dict[str, list[str]] = {}
-    for cfg in _as_list(meta.get("configs")):
+    configs = meta.get("configs")
+    if configs is not None and not isinstance(configs, list):
+        raise ValueError("`configs` must be a list of {config_name, data_files}")
+    for i, cfg in enumerate(configs or []):
+        if not isinstance(cfg, dict) or not isinstance(cfg.get("config_name"), str) or not cfg["config_name"]:
+            raise ValueError(f"`configs[{i}]` needs a string `config_name`")
         patterns: list[str] = []
         for item in _as_list(cfg.get("data_files")):
-            if isinstance(item, str):
-                patterns.append(item)
-            else:
-                patterns.extend(_as_list(item.get("path")))
-        out[str(cfg.get("config_name"))] = patterns
+            paths = item if isinstance(item, str) else item.get("path") if isinstance(item, dict) else None
+            paths = _as_list(paths)
+            if not paths or not all(isinstance(p, str) for p in paths):
+                raise ValueError(f"`configs[{i}].data_files` must be path strings or {{split, path}} items")
+            patterns.extend(paths)
+        out[cfg["config_name"]] = patterns
     return out
 
 

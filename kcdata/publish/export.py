@@ -110,7 +110,16 @@ def _configs(dataset_dir: Path) -> list[str]:
 
     card = dataset_dir / "README.md"
     if card.is_file():
-        names = list(config_globs(card.read_text(encoding="utf-8")))
+        try:
+            names = list(config_globs(card.read_text(encoding="utf-8")))
+        except UnicodeDecodeError as exc:
+            raise ExportError(f"{card} is not UTF-8 text (byte {exc.start + 1})",
+                              "rebuild the dataset with `kcdata build`") from None
+        except ValueError as exc:
+            raise ExportError(f"{card}: {exc}", "rebuild the dataset with `kcdata build`") from None
+        except OSError as exc:
+            raise ExportError(f"{card} cannot be read ({exc.strerror or exc})",
+                              "check the file's permissions") from None
     else:
         names = [
             p.name for p in sorted(dataset_dir.iterdir()) if p.is_dir() and any(p.glob("test-*.parquet"))

@@ -12,8 +12,15 @@ the publication recorded -- in the folder's ``manifest.json`` and in ``releases/
 when that release exists -- so a failed push never leaves a release marked as published.
 
 The token comes from ``HF_TOKEN`` or the Hugging Face login cache (``hf auth login``), through
-``huggingface_hub.get_token``. It is never logged, printed or written, and it is scrubbed from
-any error text that reaches the user.
+``huggingface_hub.get_token``. It is never logged, printed or written: it is registered with
+:func:`kcdata.errors.add_secret` (as is a password in ``HF_ENDPOINT``), every log record is
+masked (:func:`kcdata.errors.install_redaction`), and error texts are scrubbed.
+
+Every request to the Hub has a timeout (:data:`DEFAULT_TIMEOUT` seconds, or ``timeout=`` /
+``$KCDATA_HUB_TIMEOUT``): :func:`hub_timeout` gives the ``huggingface_hub`` HTTP client a timeout
+for connecting, each read, each write and the connection pool, and a request hook that puts it on
+any request sent with ``timeout=None``. ``huggingface_hub``'s own ``HF_HUB_ETAG_TIMEOUT`` and
+``HF_HUB_DOWNLOAD_TIMEOUT`` are for downloads only; a push sends no request without a timeout.
 """
 
 from __future__ import annotations
@@ -23,13 +30,15 @@ import fnmatch
 import hashlib
 import json
 import logging
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kcdata.errors import KcdataError
+from kcdata.errors import KcdataError, add_secret, install_redaction, redact, secrets_from_url
 from kcdata.fileio import sha256_file, write_atomic
 from kcdata.publish.card import as_of_text, config_globs, validate_card
 from kcdata.publish.manifest import read_manifest
@@ -41,6 +50,10 @@ CARD = "README.md"
 MANIFEST = "manifest.json"
 REJECTS = "rejects.jsonl"
 LFS_SUFFIXES = (".parquet", ".arrow", ".gz", ".zst")
+DEFAULT_TIMEOUT = 60.0
+"""Seconds every Hub request may wait to connect, for each read and each write (default)."""
+TIMEOUT_ENV = "KCDATA_HUB_TIMEOUT"
+"""Environment variable read when no timeout is given."""
 
 
 class PublishError(KcdataError):
@@ -153,7 +166,7 @@ def plan_push(
         raise PublishError(
             f"{dataset_dir} has no {CARD} dataset card", "rebuild the dataset with `kcdata build`"
         )
-    card_text = card_path.read_text(encoding="utf-8")
+    card_text = _read_card(card_path)
     problems = validate_card(card_text)
     if problems:
         raise PublishError(
@@ -172,7 +185,9 @@ def plan_push(
             )
         data_files.extend(m for m in matched if m not in data_files)
 
-    expected = manifest.get("files") or {}
+    expected = manifest["files"]
+    if not expected:
+        raise PublishError(f"{dataset_dir / MANIFEST} lists no file hashes", "rebuild the dataset with `kcdata build`")
     for rel, digest in sorted(expected.items()):
         path = dataset_dir / rel
         if not path.is_file():
@@ -216,6 +231,17 @@ def plan_push(
     return PushPlan(repo_id, revision, tag, private, tuple(items), message, upload_manifest)
 
 
+def _read_card(card_path: Path) -> str:
+    try:
+        return card_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PublishError(f"{card_path} is not UTF-8 text (byte {exc.start + 1})",
+                           "rebuild the dataset with `kcdata build`") from None
+    except OSError as exc:
+        raise PublishError(f"{card_path} cannot be read ({exc.strerror or exc})",
+                           "check the file's permissions") from None
+
+
 def _manifest_bytes(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -230,7 +256,91 @@ def resolve_token(token: str | None = None) -> str | None:
 
 
 def _scrub(text: str, token: str | None) -> str:
-    return text.replace(token, "***") if token else text
+    return redact(text, token)
+
+
+def resolve_timeout(timeout: float | None = None) -> float:
+    """The Hub request timeout in seconds: the one given, else ``$KCDATA_HUB_TIMEOUT``, else
+    :data:`DEFAULT_TIMEOUT`.
+
+    Raises:
+        PublishError: it is not a positive, finite number of seconds.
+    """
+    source = "--timeout"
+    if timeout is None:
+        raw = os.environ.get(TIMEOUT_ENV, "").strip()
+        if not raw:
+            return DEFAULT_TIMEOUT
+        source = TIMEOUT_ENV
+        try:
+            timeout = float(raw)
+        except ValueError:
+            timeout = math.nan
+    if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+        raise PublishError(f"{source} must be a positive number of seconds, not {timeout!r}",
+                           f"e.g. {TIMEOUT_ENV}=120, or --timeout 120")
+    return float(timeout)
+
+
+@contextmanager
+def hub_timeout(seconds: float) -> Iterator[None]:
+    """Within the block, every request ``huggingface_hub`` sends times out after ``seconds``
+    (connect, each read, each write, waiting for a pooled connection).
+
+    The shared client of ``huggingface_hub`` (httpx, through ``set_client_factory``) is made by
+    the previous factory -- proxies and certificates kept -- then given the timeout and a request
+    hook that sets it on requests sent with ``timeout=None``; the previous factory is restored
+    after. With an older, requests-based ``huggingface_hub`` (``configure_http_backend``), the
+    session's requests get the timeout instead.
+    """
+    import huggingface_hub
+
+    if hasattr(huggingface_hub, "set_client_factory"):
+        from huggingface_hub.utils import _http as hf_http
+
+        previous = getattr(hf_http, "_GLOBAL_CLIENT_FACTORY", None) or hf_http.default_client_factory
+
+        def hook(request: Any) -> None:
+            current = request.extensions.get("timeout") or {}
+            if not current or any(v is None for v in current.values()):
+                limits = {k: seconds for k in ("connect", "read", "write", "pool")}
+                request.extensions = {**request.extensions, "timeout": {**limits, **{k: v for k, v in current.items() if v is not None}}}
+
+        def factory() -> Any:
+            client = previous()
+            client.timeout = seconds
+            hooks = dict(client.event_hooks)
+            hooks["request"] = [*hooks.get("request", []), hook]
+            client.event_hooks = hooks
+            return client
+
+        huggingface_hub.set_client_factory(factory)
+        try:
+            yield
+        finally:
+            huggingface_hub.set_client_factory(previous)
+        return
+    from huggingface_hub.utils import _http as hf_http  # huggingface_hub < 1.0: requests
+
+    previous = getattr(hf_http, "_GLOBAL_BACKEND_FACTORY", None)
+    import requests
+
+    class _Session(requests.Session):
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = seconds
+            return super().request(*args, **kwargs)
+
+    huggingface_hub.configure_http_backend(backend_factory=_Session)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            huggingface_hub.configure_http_backend(backend_factory=previous)
+
+
+def _is_timeout(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError) or any("timeout" in t.__name__.lower() for t in type(exc).__mro__)
 
 
 def _endpoint(endpoint: str | None) -> str | None:
@@ -238,7 +348,7 @@ def _endpoint(endpoint: str | None) -> str | None:
 
 
 def _as_publish_error(
-    exc: BaseException, stage: str, token: str | None, endpoint: str | None
+    exc: BaseException, stage: str, token: str | None, endpoint: str | None, timeout: float | None = None
 ) -> PublishError:
     """Turn a client exception into a message that says what happened and what to do."""
     status = getattr(getattr(exc, "response", None), "status_code", None)
@@ -248,8 +358,8 @@ def _as_publish_error(
         detail = _scrub(str(server_message).strip(), token)
     cause = exc.__cause__
     if isinstance(exc, RuntimeError) and cause is not None:
-        return _as_publish_error(cause, stage, token, endpoint)
-    where = endpoint or "the Hugging Face Hub"
+        return _as_publish_error(cause, stage, token, endpoint, timeout)
+    where = redact(endpoint, token) if endpoint else "the Hugging Face Hub"
     method = getattr(getattr(getattr(exc, "response", None), "request", None), "method", None)
     if status is not None and method == "PUT":
         # A PUT goes to the LFS storage URL the Hub handed out, not to the Hub API itself.
@@ -278,6 +388,13 @@ def _as_publish_error(
         return PublishError(
             f"{stage}: the Hub rejected the request ({status}): {detail}",
             "nothing was recorded as published; fix the cause and run push-to-hub again",
+        )
+    if _is_timeout(exc):
+        within = f" within {timeout:g} s" if timeout else ""
+        return PublishError(
+            f"{stage}: {where} did not answer{within} ({type(exc).__name__}: {detail})",
+            f"check the network or HF_ENDPOINT; if the Hub is slow, raise --timeout (or {TIMEOUT_ENV}) "
+            "and run push-to-hub again; nothing was recorded as published",
         )
     if isinstance(exc, ValueError):
         return PublishError(f"{stage}: {detail}", "fix the dataset card metadata, rebuild, and push again")
@@ -308,6 +425,7 @@ def push_to_hub(
     commit_message: str | None = None,
     releases_dir: Path | None = None,
     api_factory: Callable[..., Any] | None = None,
+    timeout: float | None = None,
 ) -> PushResult:
     """Upload a built folder to a Hub dataset repository in one commit, then record it.
 
@@ -328,6 +446,8 @@ def push_to_hub(
         commit_message: commit summary.
         releases_dir: root of release records (``releases/``); None to skip updating them.
         api_factory: builds the Hub client (``huggingface_hub.HfApi`` by default); injected in tests.
+        timeout: seconds each Hub request may wait to connect, read or write; default
+            ``$KCDATA_HUB_TIMEOUT`` or :data:`DEFAULT_TIMEOUT` (60).
 
     Returns:
         The commit id and URL, the tag, and the release record updated, if any.
@@ -339,60 +459,65 @@ def push_to_hub(
     plan = plan_push(
         dataset_dir, repo_id, revision=revision, tag=tag, private=private, commit_message=commit_message
     )
+    seconds = resolve_timeout(timeout)
+    url = _endpoint(endpoint)
+    secrets_from_url(url)
+    install_redaction()
     token = resolve_token(token)
+    add_secret(token)
     if not token:
         raise PublishError(
             "no Hugging Face token found",
             "set HF_TOKEN or run `hf auth login` (the token needs write access)",
         )
-    url = _endpoint(endpoint)
     if api_factory is None:
         from huggingface_hub import HfApi
 
         api_factory = HfApi
-    api = api_factory(endpoint=url, token=token)
     from huggingface_hub import CommitOperationAdd
 
     stage = "creating the repository"
     try:
-        api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
-        stage = "reading the repository's branches and tags"
-        refs = api.list_repo_refs(repo_id, repo_type=REPO_TYPE)
-        if tag and tag in {t.name for t in refs.tags}:
-            raise PublishError(
-                f"tag {tag!r} already exists on datasets/{repo_id}",
-                "a published version is immutable; choose a new --tag version",
+        with hub_timeout(seconds):
+            api = api_factory(endpoint=url, token=token)
+            api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)
+            stage = "reading the repository's branches and tags"
+            refs = api.list_repo_refs(repo_id, repo_type=REPO_TYPE)
+            if tag and tag in {t.name for t in refs.tags}:
+                raise PublishError(
+                    f"tag {tag!r} already exists on datasets/{repo_id}",
+                    "a published version is immutable; choose a new --tag version",
+                )
+            if revision not in {b.name for b in refs.branches}:
+                stage = f"creating branch {revision!r}"
+                api.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)
+            operations = [
+                CommitOperationAdd(
+                    path_in_repo=item.path_in_repo,
+                    path_or_fileobj=_manifest_bytes(plan.manifest)
+                    if item.path_in_repo == MANIFEST
+                    else str(item.local_path),
+                )
+                for item in plan.items
+            ]
+            stage = "uploading and committing"
+            logger.info("pushing %d files to datasets/%s@%s", len(operations), repo_id, revision)
+            info = api.create_commit(
+                repo_id,
+                operations,
+                commit_message=plan.commit_message,
+                repo_type=REPO_TYPE,
+                revision=revision,
             )
-        if revision not in {b.name for b in refs.branches}:
-            stage = f"creating branch {revision!r}"
-            api.create_branch(repo_id, branch=revision, repo_type=REPO_TYPE, exist_ok=True)
-        operations = [
-            CommitOperationAdd(
-                path_in_repo=item.path_in_repo,
-                path_or_fileobj=_manifest_bytes(plan.manifest)
-                if item.path_in_repo == MANIFEST
-                else str(item.local_path),
-            )
-            for item in plan.items
-        ]
-        stage = "uploading and committing"
-        logger.info("pushing %d files to datasets/%s@%s", len(operations), repo_id, revision)
-        info = api.create_commit(
-            repo_id,
-            operations,
-            commit_message=plan.commit_message,
-            repo_type=REPO_TYPE,
-            revision=revision,
-        )
-        if tag:
-            stage = f"tagging commit {info.oid[:12]} as {tag!r}"
-            api.create_tag(
-                repo_id, tag=tag, revision=info.oid, repo_type=REPO_TYPE, tag_message=plan.commit_message
-            )
+            if tag:
+                stage = f"tagging commit {info.oid[:12]} as {tag!r}"
+                api.create_tag(
+                    repo_id, tag=tag, revision=info.oid, repo_type=REPO_TYPE, tag_message=plan.commit_message
+                )
     except PublishError:
         raise
     except Exception as exc:  # noqa: BLE001 - every client failure becomes a PublishError
-        raise _as_publish_error(exc, stage, token, url) from None
+        raise _as_publish_error(exc, stage, token, url, seconds) from None
 
     hub_info = {"repo_id": repo_id, "revision": revision, "commit": info.oid}
     release_dir = None

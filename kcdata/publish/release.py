@@ -56,6 +56,23 @@ def _config_yaml(created_from: dict[str, Any]) -> bytes:
         ) from None
 
 
+def _read_card(card: Path) -> bytes:
+    """The card's bytes, once checked to be UTF-8 text whose YAML header parses."""
+    from kcdata.publish.card import split_card
+
+    try:
+        data = card.read_bytes()
+        split_card(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ReleaseError(f"{card} is not UTF-8 text (byte {exc.start + 1})",
+                           "rebuild the dataset with `kcdata build`") from None
+    except ValueError as exc:
+        raise ReleaseError(f"{card}: {exc}", "rebuild the dataset with `kcdata build`") from None
+    except OSError as exc:
+        raise ReleaseError(f"{card} cannot be read ({exc.strerror or exc})", "check the file's permissions") from None
+    return data
+
+
 def is_published(release_dir: Path) -> bool:
     """Whether a release record names a Hub commit."""
     hub = read_manifest(release_dir, ReleaseError).get("hub")
@@ -96,6 +113,7 @@ def write_release(
     card = dataset_dir / CARD_FILE
     if not card.is_file():
         raise ReleaseError(f"{card} not found", "rebuild the dataset with `kcdata build`")
+    card_bytes = _read_card(card)
     created_from = manifest.get("created_from")
     if not isinstance(created_from, dict):
         raise ReleaseError(
@@ -119,7 +137,7 @@ def write_release(
     files = {
         CONFIG_FILE: _config_yaml(created_from),
         MANIFEST_FILE: _manifest_bytes(manifest),
-        CARD_FILE: card.read_bytes(),
+        CARD_FILE: card_bytes,
     }
     # Build the record in a sibling temporary folder, then move it into place in one step.
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +249,8 @@ def mismatch_hint(report: RebuildReport) -> str:
     if recorded_tool and recorded_tool != __version__:
         return (f"the record was made by kcdata {recorded_tool} (this is {__version__}): a release is "
                 f"rebuilt by the version that made it: pip install 'kcdata=={recorded_tool}'")
-    recorded = manifest.get("environment") or {}
+    recorded = manifest.get("environment")
+    recorded = recorded if isinstance(recorded, dict) else {}
     now = environment()
     differ = [f"{k} {v} (now {now.get(k)})" for k, v in sorted(recorded.items()) if now.get(k) != v]
     if differ:

@@ -17,6 +17,8 @@ from kcdata.schemas import Problem, problems
 
 def row_problems(row: dict[str, Any], where: str | None = None) -> list[Problem]:
     """Schema errors plus semantic checks of one dataset row."""
+    if not isinstance(row, dict):
+        return [Problem(where or "?", "$", f"expected a JSON object (one row), got {_json_kind(row)}")]
     where = where or str(row.get("id", "?"))
     found = problems(row, "row", where)
     if found:
@@ -37,38 +39,98 @@ def row_problems(row: dict[str, Any], where: str | None = None) -> list[Problem]
     return extra
 
 
+PARQUET_MAGIC = b"PAR1"
+
+
 def iter_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Rows of a built dataset folder (parquet per config) or a JSONL file, with a location each."""
+    """Rows of a built dataset folder (parquet per config), one parquet file, or a JSONL file, with
+    a location each. A line that is not JSON, or not a JSON object, is yielded as
+    ``{"__error__": why}`` for the caller to report with its line number.
+
+    Raises:
+        InputError: the path is missing or unreadable, a parquet file is corrupt, or the file is
+            neither parquet nor UTF-8 text (one message naming the file; no traceback).
+    """
+    path = Path(path)
     if path.is_dir():
         files = sorted(path.glob("*/*.parquet"))
         if not files:
             raise InputError(f"{path}: no parquet files found", "pass a folder written by 'kcdata build'")
-        import pyarrow.parquet as pq
-
         for f in files:
-            try:
-                table = pq.read_table(f)
-            except Exception as e:  # pyarrow raises several types for corrupt files
-                raise InputError(f"{f}: not a readable parquet file ({e})") from None
-            for i, row in enumerate(table.to_pylist()):
+            for i, row in enumerate(_parquet_rows(f)):
                 yield f"{f.relative_to(path)}#{i}", row
         return
     if not path.is_file():
         raise InputError(f"{path}: no such file or folder")
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield f"{path}:{lineno}", {"__error__": f"malformed JSON ({e.msg} at column {e.colno})"}
-                continue
-            yield f"{path}:{lineno}", row
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(PARQUET_MAGIC))
+            if head == PARQUET_MAGIC:
+                fh.close()
+                for i, row in enumerate(_parquet_rows(path)):
+                    yield f"{path}#{i}", row
+                return
+            fh.seek(0)
+            yield from _jsonl_rows(path, fh)
+    except OSError as e:
+        raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
+
+
+def _parquet_rows(f: Path) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(f)
+    except Exception as e:  # noqa: BLE001 - pyarrow raises several types for corrupt files
+        raise InputError(f"{f}: not a readable parquet file ({_first_line(e)})",
+                         "rebuild it with `kcdata build`") from None
+    yield from table.to_pylist()
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _jsonl_rows(path: Path, fh) -> Iterator[tuple[str, dict[str, Any]]]:
+    text_seen = False
+    for lineno, raw in enumerate(fh, 1):
+        loc = f"{path}:{lineno}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            if not text_seen:  # a binary file (gzip, an image...), not JSONL with a bad line
+                raise InputError(
+                    f"{loc}: not a JSONL file of rows (byte {e.start + 1} is not UTF-8 text)",
+                    "pass a folder written by `kcdata build`, one of its parquet files, or UTF-8 JSONL",
+                ) from None
+            yield loc, {"__error__": f"not UTF-8 text (byte {e.start + 1} of the line)"}
+            continue
+        if not line.strip():
+            continue
+        text_seen = True
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield loc, {"__error__": f"malformed JSON ({e.msg} at column {e.colno})"}
+            continue
+        except RecursionError:
+            yield loc, {"__error__": "malformed JSON (nested too deeply)"}
+            continue
+        if not isinstance(row, dict):
+            yield loc, {"__error__": f"expected a JSON object (one row), got {_json_kind(row)}"}
+            continue
+        yield loc, row
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number")
 
 
 def validate_path(path: Path) -> tuple[int, list[Problem]]:
-    """Validate every row of a dataset folder or JSONL file. Returns (rows seen, problems)."""
+    """Validate every row of a dataset folder, parquet file or JSONL file. Returns (rows seen,
+    problems)."""
     n = 0
     found: list[Problem] = []
     seen_ids: dict[str, str] = {}
@@ -83,9 +145,22 @@ def validate_path(path: Path) -> tuple[int, list[Problem]]:
         if rid in seen_ids:
             found.append(Problem(where, "$.id", f"duplicate id, first seen at {seen_ids[rid]}"))
         seen_ids.setdefault(rid, loc)
-    if path.is_dir():
-        found.extend(_check_manifest(path))
+    if Path(path).is_dir():
+        found.extend(_check_manifest(Path(path)))
     return n, found
+
+
+def manifest_problems(manifest: Any, where: str = "manifest.json") -> list[Problem]:
+    """Schema errors of a build manifest (``schemas/manifest.schema.json``), plus file names in
+    ``files`` that are not plain relative paths inside the folder."""
+    found = problems(manifest, "manifest", where)
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if isinstance(files, dict):
+        for rel in files:
+            parts = rel.replace("\\", "/").split("/")
+            if rel.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+                found.append(Problem(where, f"$.files.{rel}", "not a relative path inside the folder"))
+    return found
 
 
 def _check_manifest(folder: Path) -> list[Problem]:
@@ -96,10 +171,20 @@ def _check_manifest(folder: Path) -> list[Problem]:
         return [Problem("manifest.json", "$", "missing")]
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        return [Problem("manifest.json", "$", f"not UTF-8 text (byte {e.start + 1})")]
     except json.JSONDecodeError as e:
         return [Problem("manifest.json", "$", f"malformed JSON ({e.msg})")]
-    found = problems(manifest, "manifest", "manifest.json")
-    for rel, digest in (manifest.get("files") or {}).items():
+    except (OSError, RecursionError) as e:
+        return [Problem("manifest.json", "$", f"cannot be read ({e})")]
+    found = manifest_problems(manifest, "manifest.json")
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        return found
+    bad = {p.path for p in found}
+    for rel, digest in files.items():
+        if f"$.files.{rel}" in bad:
+            continue
         f = folder / rel
         if not f.is_file():
             found.append(Problem("manifest.json", f"$.files.{rel}", "file listed but missing"))
