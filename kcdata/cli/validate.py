@@ -30,4 +30,7 @@ def validate(path, max_errors) -> None:
         click.echo(f"... and {len(problems) - max_errors} more")
     if problems:
         raise ValidationError(f"{len(problems)} problem(s) in {n} row(s) of {path}")
+    if n == 0:
+        raise ValidationError(f"{path} holds no rows: nothing to validate",
+                              "pass a built folder, one of its parquet files, or a JSONL file of rows")
     click.echo(f"ok: {n} rows valid in {path}", err=True)

@@ -161,6 +161,16 @@ def export_lm_eval(
             "no Hub repository known for this dataset",
             "push it first with `kcdata push-to-hub`, or pass --repo-id NAMESPACE/NAME",
         )
+    if not Path(repo_id).is_dir():
+        from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError:
+            raise ExportError(
+                f"--repo-id {repo_id!r} is neither a Hub repository id (NAMESPACE/NAME) nor a local folder",
+                "pass the repo the dataset was pushed to, or the path of a built folder",
+            ) from None
     if revision is None and hub.get("repo_id") == repo_id:
         revision = hub.get("commit")
     configs = _configs(dataset_dir)

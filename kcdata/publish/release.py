@@ -114,6 +114,14 @@ def write_release(
     if not card.is_file():
         raise ReleaseError(f"{card} not found", "rebuild the dataset with `kcdata build`")
     card_bytes = _read_card(card)
+    changed = [rel for rel, digest in sorted((manifest.get("files") or {}).items())
+               if (not (dataset_dir / rel).is_file() or sha256_file(dataset_dir / rel) != digest)]
+    if changed:
+        raise ReleaseError(
+            f"{dataset_dir}: {', '.join(changed[:3])}{' …' if len(changed) > 3 else ''} no longer match the "
+            "manifest's sha256 (edited or missing since the build)",
+            "rebuild the dataset with `kcdata build`; `kcdata validate` lists every problem",
+        )
     created_from = manifest.get("created_from")
     if not isinstance(created_from, dict):
         raise ReleaseError(

@@ -362,3 +362,34 @@ def test_output_to_a_full_device(tmp_path: Path) -> None:
                               timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "Error: no space left on device writing standard output" in proc.stderr
+
+
+# ---------------------------------------------------------------- no silent success (issue 13)
+
+def test_validate_of_no_rows_is_an_error(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    res = run("validate", empty)
+    assert res.exit_code == 1 and "holds no rows" in error_line(res)
+
+
+def test_release_refuses_a_build_edited_since_it_was_made(sample_build, tmp_path):
+    import pyarrow.parquet as pq
+
+    edited = tmp_path / "edited"
+    shutil.copytree(sample_build, edited)
+    part = edited / "static" / "test-00000-of-00001.parquet"
+    pq.write_table(pq.read_table(part).slice(0, 3), part)
+    res = run("release", "kcdata-sample", "9.9", "--from", edited, "--releases-dir", tmp_path / "rel")
+    assert res.exit_code == 1 and "no longer match the manifest's sha256" in error_line(res)
+    assert not (tmp_path / "rel").exists()
+    ok = run("release", "kcdata-sample", "9.9", "--from", sample_build, "--releases-dir", tmp_path / "rel")
+    assert ok.exit_code == 0, ok.output
+
+
+def test_export_refuses_a_repo_id_that_is_neither_a_repo_nor_a_folder(sample_build, tmp_path):
+    res = run("export", "lm-eval", sample_build, "--repo-id", "not a repo", "--out", tmp_path / "tasks")
+    assert res.exit_code == 1 and "neither a Hub repository id" in error_line(res)
+    assert not (tmp_path / "tasks").exists()
+    ok = run("export", "lm-eval", sample_build, "--repo-id", sample_build, "--out", tmp_path / "tasks")
+    assert ok.exit_code == 0 and list((tmp_path / "tasks").glob("*.yaml"))
