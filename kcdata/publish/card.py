@@ -185,6 +185,11 @@ def as_of_text(manifest: Mapping[str, Any]) -> str:
     return "as of each subject's snapshot date"
 
 
+def citation(manifest: Mapping[str, Any]) -> str:
+    """The BibTeX entry the card asks users to cite (also in croissant.json)."""
+    return _citation(manifest)
+
+
 def _citation(manifest: Mapping[str, Any]) -> str:
     name = str(manifest.get("name", "kcdata"))
     as_of = str(manifest.get("as_of") or (manifest.get("as_of_range") or {}).get("max") or "")
