@@ -155,14 +155,16 @@ def _dataset_info(configs: Mapping[str, int], stats: Mapping[str, Any]) -> dict[
     would otherwise be served from the old cache.
     """
     sizes = stats.get("parquet_bytes") or {}
+    arrow = stats.get("arrow_bytes") or {}
     if not sizes:
         return {}
     return {
         "dataset_info": [
             {
                 "config_name": name,
-                "splits": [{"name": "test", "num_examples": int(n)}],
+                "splits": [{"name": "test", "num_bytes": int(arrow.get(name, 0)), "num_examples": int(n)}],
                 "download_size": int(sizes.get(name, 0)),
+                "dataset_size": int(arrow.get(name, 0)),
             }
             for name, n in configs.items()
         ]
