@@ -26,13 +26,15 @@ from kcdata.counterfactual import Pool, choose
 from kcdata.dates import parse_date
 from kcdata.errors import ConfigError, SkipItem
 from kcdata.facts import parse_entity
+from kcdata.facts.checks import BadValue, Quarantine
+from kcdata.facts.checks import echo as checks_echo
 from kcdata.fileio import private_dir, recover, replace_dir, sha256_file, write_atomic_text
-from kcdata.schemas import problems as schema_problems
 from kcdata.publish.parquet import environment, write_rows
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.grammar import check_forms, load_grammar
 from kcdata.render.passages_v2 import attach, choose_passages
 from kcdata.render.rows import build_row
+from kcdata.schemas import problems as schema_problems
 from kcdata.sources.snapshot import Snapshot, recording_dates
 from kcdata.types import Fact
 from kcdata.validate import row_problems
@@ -52,6 +54,8 @@ class Rejects:
         self.passages: Counter[str] = Counter()
         """Rows that keep their template contexts only, by why their Wikipedia passage was left out."""
         self.records: list[dict[str, Any]] = []
+        self.quarantined: Counter[str] = Counter()
+        """Entities and statements set aside at the boundary (:mod:`kcdata.facts.checks`), by reason."""
 
     def add(self, reason: str, fact_id: str, language: str | None = None, detail: str = "") -> None:
         """Record one dropped fact (language None) or (fact, language)."""
@@ -63,9 +67,17 @@ class Rejects:
         self.passages[reason] += 1
         self.records.append({"fact_id": fact_id, "language": language, "reason": reason, "detail": detail})
 
+    def quarantine(self, quarantine: Quarantine) -> None:
+        """Take what the source set aside (its reasons count as drops too, its records carry the
+        file, line and byte offset)."""
+        self.quarantined.update(quarantine.counts)
+        self.counts.update(quarantine.counts)
+        self.records.extend(quarantine.records)
+
     def jsonl(self) -> str:
         """The rejects file, sorted for determinism."""
-        recs = sorted(self.records, key=lambda r: (r["fact_id"], r["language"] or "", r["reason"]))
+        recs = sorted(self.records, key=lambda r: (r["fact_id"], r["language"] or "", r["reason"], r.get("file") or "",
+                                                   r.get("line") or 0, r.get("offset") or 0))
         return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in recs)
 
 
@@ -90,27 +102,30 @@ def _fact_sort_key(fact_id: str) -> tuple:
     return (int(subj[1:]), int(rel[1:]))
 
 
-def load_source(config: BuildConfig, http_client: Any = None) -> Snapshot:
+def load_source(config: BuildConfig, http_client: Any = None, quarantine: Quarantine | None = None) -> Snapshot:
     """Open the configured source as a snapshot of entities and labels.
 
     Args:
         config: the build config.
         http_client: a ``kcdata.http.HttpClient`` for the live API (default: one made from the
             config's user agent, cache and offline settings).
+        quarantine: where the source sets aside the lines, entities and statements that fail
+            their checks (:mod:`kcdata.facts.checks`); ``None``: entities are taken as they are.
     """
     from kcdata.sources.snapshot import load_files, load_sample
 
     if config.source == "sample":
-        return load_sample(Path(config.source_path) if config.source_path else None)
+        return load_sample(Path(config.source_path) if config.source_path else None, quarantine)
     if config.source == "files":
         if not config.source_path:
             raise ConfigError("source 'files' needs a path", "pass --source files PATH")
         return load_files(Path(config.source_path),
-                          Path(config.label_table) if config.label_table else None)
+                          Path(config.label_table) if config.label_table else None, quarantine)
     if config.source in ("api", "dump"):
         from kcdata.sources import live
 
-        return live.load(config, http_client, qualifiers=load_rules(config.rules).qualifiers)
+        return live.load(config, http_client, qualifiers=load_rules(config.rules).qualifiers,
+                         quarantine=quarantine)
     raise ConfigError(f"unknown source {config.source!r}", "use sample, files, api or dump")
 
 
@@ -133,6 +148,7 @@ def build_rows(
     if config.subjects:
         keep = set(config.subjects)
         facts = [f for f in facts if f.subject in keep]
+    facts = [t for f in facts if (t := _typed(f, relations[f.relation], rejects)) is not None]
     pool = Pool.from_facts(facts, relations)
     dates = recording_dates(snapshot)
     languages = list(config.languages)
@@ -154,6 +170,7 @@ def build_rows(
         day = as_of or dt.date.fromisoformat(recorded)
         try:
             cls = _labelled_first(classify(fact, spec, day, rules), snapshot, languages)
+            _check_number(fact, cls)
             if day.isoformat() < recorded and spec.changes_within_years and rules.name != "rules_v1" and any(
                     s.start is None and s.point_in_time is None for s in cls.current):
                 # recorded later without a start date: the value is known to hold on the
@@ -195,6 +212,47 @@ def build_rows(
                 continue
             rows.append(row)
     return rows
+
+
+def _typed(fact: Fact, spec: Any, rejects: Rejects) -> Fact | None:
+    """``fact`` without the statements whose value is not of its relation's type (a string where a
+    relation has items): each is set aside as ``wrong_value_type`` (counted in the quarantine);
+    None when no statement is left."""
+    wrong = [s for s in fact.statements if s.value.is_concrete and s.value.type != spec.object_type]
+    if not wrong:
+        return fact
+    for s in wrong:
+        rejects.add("wrong_value_type", fact.id, None,
+                    f"statement {checks_echo(s.id)}: a {s.value.type} value, {fact.relation} has {spec.object_type} values")
+        rejects.quarantined["wrong_value_type"] += 1
+    kept = tuple(s for s in fact.statements if s not in wrong)
+    return dataclasses.replace(fact, statements=kept) if kept else None
+
+
+MAX_NUMBER_DIGITS = 28
+"""Significant digits of an amount the number counterfactual computes exactly (Python's decimal
+context); a larger amount, or one of 10^27 or more, is dropped as ``amount_too_long``."""
+
+
+def _check_number(fact: Fact, cls: Any) -> None:
+    """A quantity answer the number counterfactual can compute with (a valid amount of up to 127
+    characters, such as pi to 100 places, may exceed its decimal precision)."""
+    from decimal import Decimal
+
+    q = cls.current[0].value.quantity if cls.current else None
+    if q is None:
+        return
+    d = Decimal(q.amount)
+    if len(d.as_tuple().digits) > MAX_NUMBER_DIGITS or d.adjusted() >= MAX_NUMBER_DIGITS - 1:
+        raise SkipItem("amount_too_long", f"{fact.id}: {checks_echo(q.amount)} has more digits than the "
+                                          f"number counterfactual computes ({MAX_NUMBER_DIGITS})")
+
+
+def _arrow_bytes(path: Path) -> int:
+    """In-memory Arrow size of a parquet file: the ``num_bytes`` ``datasets`` expects per split."""
+    import pyarrow.parquet as pq
+
+    return int(pq.read_table(path).nbytes)
 
 
 def _template_versions(spec, lang: str, contexts: str) -> str:
@@ -255,17 +313,23 @@ def _safe_out(out_dir: Path) -> None:
         )
 
 
-def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> BuildResult:
+def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, strict: bool = False) -> BuildResult:
     """Build the dataset described by ``config`` into ``out_dir``.
 
     ``http_client`` (optional) replaces the HTTP client a live source would make from the config.
+    A line, entity or statement of the source that fails its checks (:mod:`kcdata.facts.checks`)
+    is set aside: counted in the manifest's ``quarantine`` (and ``drops``) and written to
+    ``rejects.jsonl`` with its file, line and byte offset, and the build goes on; with ``strict``
+    the first one stops the build instead.
 
     Raises:
-        KcdataError: bad config, unreadable source, or an output folder that is not ours.
+        KcdataError: bad config, unreadable source, or an output folder that is not ours; with
+            ``strict``, the first input that fails its checks (an InputError naming where).
     """
     out_dir = Path(out_dir)
     _safe_out(out_dir)
-    snapshot = load_source(config, http_client)
+    quarantine = Quarantine(strict=strict)
+    snapshot = load_source(config, http_client, quarantine)
     as_of = parse_date(config.as_of) if config.as_of else None
     relations = load_relations()
     wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
@@ -281,8 +345,11 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
     else:
         facts = []
         for e in snapshot.entities:
-            facts.extend(parse_entity(e, snapshot.kind, wanted))
+            problems: list[BadValue] = []
+            facts.extend(parse_entity(e, snapshot.kind, wanted, problems=problems))
+            quarantine.extend(problems, file=snapshot.provenance.get(e.get("id"), {}).get("file"))
     rejects = Rejects()
+    rejects.quarantine(quarantine)
     find = None
     if config.wikipedia and config.passages == "passages_v2":
         from kcdata.sources.wikipedia import article_finder
@@ -348,6 +415,7 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "contexts": config.contexts,
             "counts": {"rows": {c: len(by_config[c]) for c in CONFIGS}, "by_kind_language_relation": counts},
             "drops": dict(sorted(rejects.counts.items())),
+            "quarantine": dict(sorted(rejects.quarantined.items())),
             "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",
             "wikipedia": {
                 "passages": config.passages,
@@ -372,11 +440,19 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None) -> Bu
             "empty_configs": [c for c in CONFIGS if c not in written],
             "has_wikipedia": has_wiki,
             "parquet_bytes": {c: (tmp / DATA_FILE.format(config=c)).stat().st_size for c in written},
+            "arrow_bytes": {c: _arrow_bytes(tmp / DATA_FILE.format(config=c)) for c in written},
             "as_of_years": [{"year": y, "n": n} for y, n in sorted(Counter(r["as_of"][:4] for r in rows).items())],
         }
         manifest["files"] = dict(files)
         write_atomic_text(tmp / "README.md", render_card(manifest, stats))
         files["README.md"] = sha256_file(tmp / "README.md")
+        from kcdata.publish.card import citation
+        from kcdata.publish.croissant import croissant_metadata, describe
+
+        croissant = croissant_metadata(manifest, {c: len(by_config[c]) for c in written}, describe(manifest),
+                                       citation(manifest))
+        write_atomic_text(tmp / "croissant.json", json.dumps(croissant, indent=2, ensure_ascii=False) + "\n")
+        files["croissant.json"] = sha256_file(tmp / "croissant.json")
         manifest["files"] = dict(sorted(files.items()))
         write_atomic_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         replace_dir(tmp, out_dir)
@@ -394,6 +470,7 @@ def classify_files(
     language: str = "en",
     label_table: Path | None = None,
     all_relations: bool = False,
+    quarantine: Quarantine | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Classify the facts of entity JSON files (``kcdata classify``): one JSON-ready dict per fact.
 
@@ -407,6 +484,9 @@ def classify_files(
             embedded sample's).
         all_relations: Without ``relations``, also facts of relations without templates (judged
             as multi-valued, by qualifiers only).
+        quarantine: where the lines, entities and statements that fail their checks are set
+            aside, with their file, line and byte offset (pass one to read its counts; a strict
+            one raises at the first); default: they are set aside unseen.
 
     Yields:
         subject_id, relation, fact_id, as_of, fact_type, rule, evidence (or fact_type null and
@@ -423,11 +503,12 @@ def classify_files(
     specs = load_relations()
     asked = list(relations or ())
     wanted = set(resolve_relations(asked or None, specs))
-    entities = [e for f in files for e in read_entities(f)]
+    quarantine = quarantine if quarantine is not None else Quarantine()
+    entities = [e for f in files for e in read_entities(f, quarantine)]
     store = LabelStore()
     for e in entities:
         store.add(parse_entity_info(e))
-    load_label_table(label_table or sample_dir() / "labels.jsonl.gz", store, {language})
+    load_label_table(label_table or sample_dir() / "labels.jsonl.gz", store, {language}, quarantine)
     for e in entities:
         for fact in parse_entity(e, "cli", None if all_relations and not asked else wanted):
             spec = specs.get(fact.relation) or RelationSpec(

@@ -101,9 +101,12 @@ class TimeValue:
                 return None
             return d, d
         if self.precision >= PRECISION_MONTH and self.month:
+            if not 1 <= self.month <= 12:
+                return None
             first = dt.date(self.year, self.month, 1)
-            nxt = dt.date(self.year + (self.month == 12), self.month % 12 + 1, 1)
-            return first, nxt - dt.timedelta(days=1)
+            if self.month == 12:  # 9999-12 has no next month in datetime
+                return first, dt.date(self.year, 12, 31)
+            return first, dt.date(self.year, self.month + 1, 1) - dt.timedelta(days=1)
         if self.precision >= PRECISION_YEAR:
             return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
         if self.precision == PRECISION_DECADE:

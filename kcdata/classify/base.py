@@ -7,7 +7,6 @@ import difflib
 import functools
 from dataclasses import dataclass
 
-
 from kcdata.errors import ConfigError
 from kcdata.resources import templates_dir
 from kcdata.schemas import load_yaml

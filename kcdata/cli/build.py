@@ -26,14 +26,21 @@ from kcdata.cli.options import as_of_option, languages_option, relations_option
 @click.option("--offline", is_flag=True, default=None, help="Use the HTTP cache only (api source).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (dump source).")
 @click.option("--user-agent", default=None, help="User-Agent with contact, required for live sources.")
+@click.option("--strict", is_flag=True, default=False,
+              help="Stop at the first malformed line, entity or statement of the source (default: set it "
+                   "aside in rejects.jsonl, count it in the manifest and go on).")
 def build(config_file, out_dir, seed, as_of, languages, relations, source, source_path, name,
-          no_wikipedia, offline, workers, user_agent) -> None:
+          no_wikipedia, offline, workers, user_agent, strict) -> None:
     """Build a knowledge-conflict dataset into OUT.
 
     With no CONFIG it builds the real Wikidata sample embedded in kcdata, offline. Flags override
     the CONFIG file. With --source dump or files and no --source-path, an argument that is not a
     YAML file is the dump or entity folder. Writes parquet per config (static, temporal, disputable), a dataset card
     README.md, manifest.json and rejects.jsonl; prints a summary table on stderr.
+
+    A malformed line, entity or statement of the source is set aside (listed in rejects.jsonl
+    with its file, line and byte offset, counted in the manifest's quarantine) and the build goes
+    on; --strict stops at the first instead, naming where and what.
 
     \b
     Examples:
@@ -53,7 +60,7 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
         source=source, source_path=source_path, name=name,
         wikipedia=False if no_wikipedia else None, offline=offline, workers=workers, user_agent=user_agent,
     )
-    result = run_build(config, Path(out_dir))
+    result = run_build(config, Path(out_dir), strict=strict)
     _summary(result)
 
 
@@ -71,4 +78,8 @@ def _summary(result) -> None:
         click.echo(f"{kind:<12}" + "".join(f"{n:>{width}}" for n in cells) + f"{sum(cells):>{width}}", err=True)
     if result.drops:
         click.echo("dropped: " + ", ".join(f"{k}={v}" for k, v in result.drops.items()), err=True)
+    quarantine = result.manifest.get("quarantine") or {}
+    if quarantine:
+        click.echo("set aside from the source (see rejects.jsonl): "
+                   + ", ".join(f"{k}={v}" for k, v in quarantine.items()), err=True)
     click.echo(f"wrote {sum(result.rows.values())} rows to {result.out_dir}", err=True)

@@ -20,12 +20,18 @@ from kcdata.cli.options import as_of_option, relations_option
               help="JSONL(.gz) table of {id, lang, label} for referenced entities "
                    "(default: the embedded sample's table).")
 @click.option("--all-relations", is_flag=True, help="Also facts of relations without templates (as static/temporal by qualifiers only).")
-def classify(files, as_of, relations, lang, label_table, all_relations) -> None:
+@click.option("--strict", is_flag=True, default=False,
+              help="Stop at the first malformed line, entity or statement (default: skip it with a warning).")
+def classify(files, as_of, relations, lang, label_table, all_relations, strict) -> None:
     """Classify the facts in entity JSON FILEs (dump lines, Special:EntityData, wbgetentities, or -).
 
     Prints one JSON object per fact: subject_id, relation, fact_type, rule, as_of, evidence and
     values (each with id or literal, label, start, end, rank, current). Facts that cannot be judged
     are printed with fact_type null and the reason.
+
+    A malformed line, entity or statement is skipped with a warning on stderr naming its file
+    and line, and the others are classified; the exit status is then 1. With --strict the first
+    one stops the command instead.
 
     \b
     Examples:
@@ -35,9 +41,30 @@ def classify(files, as_of, relations, lang, label_table, all_relations) -> None:
     import datetime as dt
 
     from kcdata.dates import parse_date
+    from kcdata.errors import InputError
+    from kcdata.facts.checks import Quarantine
     from kcdata.pipeline import classify_files
 
     day = parse_date(as_of) if as_of else dt.date.today()
+    shown = [0]
+
+    def warn(message: str) -> None:
+        shown[0] += 1
+        if shown[0] <= MAX_WARNINGS:
+            click.echo(f"warning: {message}", err=True)
+
+    quarantine = Quarantine(strict=strict, warn=warn)
     for out in classify_files(files, day, relations, lang, Path(label_table) if label_table else None,
-                              all_relations):
+                              all_relations, quarantine=quarantine):
         click.echo(json.dumps(out, ensure_ascii=False))
+    if shown[0] > MAX_WARNINGS:
+        click.echo(f"warning: ... and {shown[0] - MAX_WARNINGS} more", err=True)
+    if quarantine.errors:
+        reasons = ", ".join(f"{k}={v}" for k, v in sorted(quarantine.counts.items()))
+        raise InputError(f"skipped {quarantine.errors} malformed line(s), entities or statements ({reasons}); "
+                         "the other facts are printed above",
+                         "fix or drop them, or pass --strict to stop at the first")
+
+
+MAX_WARNINGS = 50
+"""Warnings shown one by one; the rest are counted."""

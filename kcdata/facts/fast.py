@@ -24,9 +24,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from kcdata.facts import _TIME_RE, INFO_PROPERTIES, parse_entity, parse_entity_info, time_year
+from kcdata.facts import INFO_PROPERTIES, checks, parse_entity, parse_entity_info, time_year
+from kcdata.facts.checks import BadValue
 from kcdata.facts.slim import fast_slim
-from kcdata.types import GREGORIAN, Entity, Fact, Quantity, Statement, TimeValue, Value, fast_constructor
+from kcdata.types import Entity, Fact, Quantity, Statement, TimeValue, Value, fast_constructor
 
 try:  # optional (extra "fast")
     import msgspec
@@ -36,7 +37,6 @@ except ImportError:  # pragma: no cover - depends on the environment
 BACKEND = "msgspec" if msgspec is not None else "dict"
 """Which decoder :func:`entity_record` uses: ``msgspec`` or the ``dict`` fallback."""
 
-_ENTITY_URI = "http://www.wikidata.org/entity/"
 _INTERN_MAX = 1 << 16
 """Item and time values are interned per process: they repeat (countries, occupations and
 languages; years of populations and offices; birth dates). Each table is cleared when it reaches
@@ -97,13 +97,17 @@ def dict_record(
     source: str = "dump",
     qualifiers: frozenset[str] | None = None,
     relations: Iterable[str] | None = None,
+    problems: list[BadValue] | None = None,
 ) -> EntityRecord | None:
     """The record of a slim entity dict (see :func:`kcdata.facts.slim.slim_entity`).
 
     ``relations``: the facts made (``None``: one per statement list of the dict); the dict may
     hold more, such as the :data:`~kcdata.facts.INFO_PROPERTIES` claims its entity info reads.
+    ``problems``: gets the statements left out (see :func:`kcdata.facts.parse_entity`).
+
+    An entity-level problem gives ``None`` (and goes to ``problems`` too).
     """
-    facts = parse_entity(entity, source, relations, qualifiers=qualifiers)
+    facts = parse_entity(entity, source, relations, qualifiers=qualifiers, problems=problems)
     facts = tuple(sorted(facts, key=lambda f: _pid_order(f.relation)))
     if not facts:
         return None
@@ -253,14 +257,15 @@ if msgspec is not None:
     _ENTITIES_DECODER = msgspec.msgpack.Decoder(list[Entity])
     _TERM = msgspec.json.Decoder(_Term)
     _TERM_LIST = msgspec.json.Decoder(list[_Term])
-    _ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, ValueError, TypeError)
+    _ERRORS: tuple[type[Exception], ...] = (msgspec.MsgspecError, ValueError, TypeError, RecursionError)
 else:  # pragma: no cover - depends on the environment
-    _ERRORS = (ValueError, TypeError)
+    _ERRORS = (ValueError, TypeError, RecursionError)
 
 
 def _item(qid: str) -> Value:
     v = _ITEMS.get(qid)
     if v is None:
+        checks.value_id(qid)
         if len(_ITEMS) >= _INTERN_MAX:
             _ITEMS.clear()
         v = _ITEMS[qid] = _new_value(type="item", item=qid)
@@ -269,24 +274,33 @@ def _item(qid: str) -> Value:
 
 _SOMEVALUE = Value(type="somevalue")
 _NOVALUE = Value(type="novalue")
-_NULL = Value(type="other", text="null")
 _PREFIX = {"item": "Q", "property": "P", "lexeme": "L"}
 
 
 def _time(v: Any) -> Value:
-    m = _TIME_RE.match(v.time)
-    if not m:
-        raise ValueError(f"not a Wikidata time: {v.time!r}")
-    sign, year, month, day = m.groups()
-    p = v.precision
-    t = _new_time(
-        year=-int(year) if sign == "-" else int(year),
-        month=int(month) if p >= 10 else 0,
-        day=int(day) if p >= 11 else 0,
-        precision=p,
-        calendar=v.calendarmodel or GREGORIAN,
-    )
-    return _new_value(type="time", time=t)
+    y, mo, d, p, cal = checks.time_parts(v.time, v.precision, v.calendarmodel)
+    return _new_value(type="time", time=_new_time(year=y, month=mo, day=d, precision=p, calendar=cal))
+
+
+def _unit(unit: str | None) -> str | None:
+    """:func:`kcdata.facts.checks.unit`, remembered per process (units repeat)."""
+    if unit is None or unit == "1":
+        return None
+    u = _UNITS.get(unit)
+    if u is None:
+        if len(_UNITS) >= _INTERN_MAX:
+            _UNITS.clear()
+        u = _UNITS[unit] = checks.unit(unit)
+    return u
+
+
+_UNITS: dict[str, str] = {}
+
+
+def _item_value(v: Any) -> Value:
+    if v.id:
+        return _item(v.id)
+    return _item(checks.item_ref({"numeric-id": v.numeric_id, "entity-type": v.entity_type}))
 
 
 def _value(snak: Any) -> Value:
@@ -298,39 +312,38 @@ def _value(snak: Any) -> Value:
         return _NOVALUE
     dv = snak.datavalue
     if dv is None:
-        return _NULL
+        raise BadValue("bad_statement", "a value snak needs a datavalue object, got None")
     v = dv.value
     cls = type(dv)
     if cls is _ItemDV:
-        return _item(v.id or f"{_PREFIX.get(v.entity_type, 'Q')}{v.numeric_id}")
+        return _item_value(v)
     if cls is _TimeDV:
         key = (v.time, v.precision, v.calendarmodel)
         tv = _TIMES.get(key)
         if tv is None:
+            tv = _time(v)
             if len(_TIMES) >= _INTERN_MAX:
                 _TIMES.clear()
-            tv = _TIMES[key] = _time(v)
+            _TIMES[key] = tv
         return tv
     if cls is _QuantityDV:
-        unit = v.unit
         low, up = v.lowerBound, v.upperBound
         q = _new_quantity(
-            amount=v.amount[1:] if v.amount.startswith("+") else v.amount,
-            unit=None if not unit or unit == "1" else unit.removeprefix(_ENTITY_URI),
-            lower=(low[1:] if low.startswith("+") else low) if low is not None else None,
-            upper=(up[1:] if up.startswith("+") else up) if up is not None else None,
+            amount=checks.amount(v.amount),
+            unit=_unit(v.unit),
+            lower=checks.amount(low, "lowerBound") if low is not None else None,
+            upper=checks.amount(up, "upperBound") if up is not None else None,
         )
         return _new_value(type="quantity", quantity=q)
     if cls is _TextDV:
+        if type(v.text) is not str or type(v.language) is not str:
+            checks.text(v.text, "text")
+            checks.text(v.language, "language")
         return Value(type="monolingualtext", text=v.text, language=v.language)
     if cls is _StringDV:
         return Value(type="string", text=v)
-    return Value(
-        type="globecoordinate",
-        latitude=v.latitude,
-        longitude=v.longitude,
-        globe=None if not v.globe or v.globe == "1" else v.globe.removeprefix(_ENTITY_URI),
-    )
+    lat, lon, globe = checks.coordinate(v.latitude, v.longitude, v.globe)
+    return Value(type="globecoordinate", latitude=lat, longitude=lon, globe=globe)
 
 
 def _statement(s: Any, wanted: frozenset[str] | None, add: Callable[[str], None]) -> Statement:
@@ -357,6 +370,8 @@ def _statement(s: Any, wanted: frozenset[str] | None, add: Callable[[str], None]
                     raise TypeError("qualifiers without qualifiers-order")
         for pid in order:
             if wanted is None or pid in wanted:
+                if wanted is None:
+                    checks.property_id(pid)
                 snaks = get(pid, None)
                 vals = tuple([_value(q) for q in snaks]) if snaks else ()
                 qualifiers[pid] = vals
@@ -367,7 +382,9 @@ def _statement(s: Any, wanted: frozenset[str] | None, add: Callable[[str], None]
                     elif v.quantity is not None and v.quantity.unit:
                         add(_unit_id(v.quantity.unit))
     mainsnak = s.mainsnak
-    value = _value(mainsnak) if mainsnak is not None else _NULL
+    if mainsnak is None:
+        raise BadValue("bad_statement", f"statement {checks.echo(s.id)} has no main snak object")
+    value = _value(mainsnak)
     if value.item:
         add(value.item)
     elif value.quantity is not None and value.quantity.unit:
@@ -386,8 +403,11 @@ def _item_id(s: Any) -> str | None:
         return None
     v = dv.value
     if v.id:
-        return v.id
-    return f"{_PREFIX.get(v.entity_type, 'Q')}{v.numeric_id}" if v.numeric_id is not None else None
+        return v.id if checks.ENTITY_ID_RE.fullmatch(v.id) else None
+    if v.numeric_id is None or v.numeric_id < 1:
+        return None
+    eid = f"{_PREFIX.get(v.entity_type, 'Q')}{v.numeric_id}"
+    return eid if checks.ENTITY_ID_RE.fullmatch(eid) else None
 
 
 def _year(s: Any) -> int | None:
@@ -397,7 +417,9 @@ def _year(s: Any) -> int | None:
     if s.rank == "deprecated" or snak is None or snak.snaktype != "value":
         return None
     dv = snak.datavalue
-    return time_year(dv.value.time, dv.value.precision) if type(dv) is _TimeDV else None
+    if type(dv) is not _TimeDV:
+        return None
+    return time_year(dv.value.time, dv.value.precision, dv.value.calendarmodel)
 
 
 def _best(group: list[Any], value: Callable[[Any], Any]) -> Any:
@@ -444,6 +466,8 @@ def _terms(
 ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     out_labels: dict[str, str] = {}
     out_aliases: dict[str, tuple[str, ...]] = {}
+    if (type(labels) is list and labels) or (type(aliases) is list and aliases):
+        raise BadValue("bad_entity_shape", "labels or aliases is a list", entity=True)
     if type(labels) is dict:
         for lang, raw in labels.items():
             if languages is None or lang in languages:
@@ -476,6 +500,7 @@ def _msgspec_record(
     languages: frozenset[str] | None,
     source: str,
     qualifiers: frozenset[str] | None = None,
+    problems: list[BadValue] | None = None,
 ) -> EntityRecord | None:
     decoder, order = _entity_decoder(relations, qualifiers, languages)
     ent = decoder.decode(line)
@@ -487,17 +512,34 @@ def _msgspec_record(
     eid, rev, mod = ent.id, ent.lastrevid, ent.modified
     facts = []
     refs: set[str] = set()
-    add = refs.add
+    seen = False
     for pid in order:
         group = getattr(claims, pid)
         if not group:
             continue
-        add(pid)
-        statements = tuple([_statement(s, qualifiers, add) for s in group])
-        facts.append(_new_fact(eid, pid, statements, rev, mod, source))
+        seen = True
+        statements = []
+        for s in group:
+            local: list[str] = []
+            try:
+                statements.append(_statement(s, qualifiers, local.append))
+            except BadValue as p:
+                if problems is not None:
+                    p.fact_id = f"{eid}:{pid}"
+                    problems.append(p)
+                continue
+            refs.update(local)
+        if statements:
+            refs.add(pid)
+            facts.append(_new_fact(eid, pid, tuple(statements), rev, mod, source))
+    if not seen:
+        return None
+    checks.entity_id(eid)
+    checks.revision(rev)
+    checks.modified(mod)
+    labels, aliases = _terms(ent.labels, ent.aliases, languages)
     if not facts:
         return None
-    labels, aliases = _terms(ent.labels, ent.aliases, languages)
     classes, gender, born, died = _kind(claims)
     info = Entity(
         id=eid,
@@ -556,6 +598,7 @@ def entity_record(
     languages: frozenset[str] | None = None,
     source: str = "dump",
     qualifiers: frozenset[str] | None = None,
+    problems: list[BadValue] | None = None,
 ) -> EntityRecord | None:
     """The record of one raw entity line, or ``None`` when it has no statement for ``relations``.
 
@@ -563,18 +606,26 @@ def entity_record(
     keep_claims=INFO_PROPERTIES), source, qualifiers, relations)``. ``qualifiers``: the qualifier
     properties to keep (``None``: all); a build keeps those its rules read, which skips most
     qualifier snaks (determination methods, female and male populations, ...) and the labels of
-    their values.
+    their values. A statement that fails its checks is left out (and added to ``problems``).
+
+    An entity-level problem of a line that is valid JSON gives ``None`` (and goes to ``problems``).
 
     Raises:
-        ValueError: The line is not valid JSON (from the fallback parser, which names the error).
+        ValueError: The line is not valid JSON (from the fallback parser, which names the error;
+            :func:`kcdata.facts.checks.json_problem` tells its reason), or is no object.
     """
     if msgspec is not None:
+        found: list[BadValue] = []
         try:
-            return _msgspec_record(line, relations, languages, source, qualifiers)
+            record = _msgspec_record(line, relations, languages, source, qualifiers, found)
         except _ERRORS:
             pass  # a shape the structs do not describe, or bad JSON: the dict path decides
+        else:
+            if problems is not None:
+                problems.extend(found)
+            return record
     slim = fast_slim(bytes(line), relations, languages, references=False, keep_claims=INFO_PROPERTIES)
-    return dict_record(slim, source, qualifiers, relations) if slim is not None else None
+    return dict_record(slim, source, qualifiers, relations, problems) if slim is not None else None
 
 
 def terms_entity(line: bytes, languages: frozenset[str] | None = None) -> Entity:
@@ -585,7 +636,7 @@ def terms_entity(line: bytes, languages: frozenset[str] | None = None) -> Entity
     keep_claims=INFO_PROPERTIES))``.
 
     Raises:
-        ValueError: The line is not valid JSON.
+        BadValue: The line is not valid JSON, or its terms fail their checks.
     """
     if msgspec is not None:
         try:
@@ -593,4 +644,3 @@ def terms_entity(line: bytes, languages: frozenset[str] | None = None) -> Entity
         except _ERRORS:
             pass
     return parse_entity_info(fast_slim(line, None, languages, terms_only_=True, keep_claims=INFO_PROPERTIES))
-

@@ -11,15 +11,20 @@ and falls back to a full parse whenever the line's layout is not the one it expe
 result is always the same (a test checks that on every fixture entity).
 
 The dump reader (``sources/dump.py``, in its workers) and the fact fast path
-(:mod:`kcdata.facts.fast`) use these; this module imports nothing from :mod:`kcdata`.
+(:mod:`kcdata.facts.fast`) use these; this module imports only :mod:`kcdata.facts.checks`. A line
+that is no JSON object, or claims that are no object, raise
+:class:`~kcdata.facts.checks.BadValue` (a ValueError); other odd shapes are passed on for the
+parsers to check.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
+
+from kcdata.facts.checks import BadValue, echo
+from kcdata.facts.checks import loads as _strict_json_loads
 
 try:  # optional fast JSON parser (extra "fast")
     import orjson as _orjson
@@ -27,8 +32,14 @@ try:  # optional fast JSON parser (extra "fast")
     _loads: Callable[[bytes], Any] = _orjson.loads
     JSON_BACKEND = "orjson"
 except ImportError:  # pragma: no cover - depends on the environment
-    _loads = json.loads
+    _loads = _strict_json_loads  # no NaN / Infinity, as orjson; RecursionError becomes a BadValue
     JSON_BACKEND = "json"
+
+
+def _entity_object(obj: Any) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise BadValue("bad_entity_json", f"an entity must be an object, got {echo(obj)}", entity=True)
+    return obj
 
 
 def slim_entity(
@@ -55,6 +66,8 @@ def slim_entity(
         it has no claim for ``relations``.
     """
     claims = entity.get("claims") or {}
+    if not isinstance(claims, dict):
+        raise BadValue("bad_entity_shape", f"claims is not an object: {echo(claims)}", entity=True)
     if relations is not None:
         claims = {p: v for p, v in claims.items() if p in relations or p in keep_claims}
         if not any(p in relations for p in claims):
@@ -71,6 +84,8 @@ def slim_entity(
                 {k: v for k, v in st.items() if k != "references"} if isinstance(st, dict) else st
                 for st in group
             ]
+            if isinstance(group, list)
+            else group
             for p, group in claims.items()
         }
     out["claims"] = claims
@@ -114,13 +129,17 @@ def referenced_ids(entity: dict[str, Any]) -> set[str]:
     """Ids of items/properties referenced by the entity's claims (values and qualifiers)."""
     found: set[str] = set()
 
-    def snak(s: dict[str, Any]) -> None:
+    def snak(s: Any) -> None:
+        if not isinstance(s, dict):
+            return
         prop = s.get("property")
         if prop:
             found.add(prop)
-        dv = s.get("datavalue") or {}
+        dv = s.get("datavalue")
+        v = dv.get("value") if isinstance(dv, dict) else None
+        if not isinstance(v, dict):
+            return
         if dv.get("type") == "wikibase-entityid":
-            v = dv.get("value") or {}
             vid = v.get("id")
             if not vid and "numeric-id" in v:
                 prefix = {"item": "Q", "property": "P", "lexeme": "L"}.get(v.get("entity-type"), "Q")
@@ -128,15 +147,19 @@ def referenced_ids(entity: dict[str, Any]) -> set[str]:
             if vid:
                 found.add(vid)
         elif dv.get("type") == "quantity":
-            unit = (dv.get("value") or {}).get("unit", "")
-            if "/entity/" in unit:
+            unit = v.get("unit", "")
+            if isinstance(unit, str) and "/entity/" in unit:
                 found.add(unit.rsplit("/", 1)[-1])
 
-    for statements in (entity.get("claims") or {}).values():
-        for st in statements:
-            snak(st.get("mainsnak") or {})
-            for quals in (st.get("qualifiers") or {}).values():
-                for q in quals:
+    claims = entity.get("claims") or {}
+    for statements in claims.values() if isinstance(claims, dict) else ():
+        for st in statements if isinstance(statements, list) else ():
+            if not isinstance(st, dict):
+                continue
+            snak(st.get("mainsnak"))
+            quals = st.get("qualifiers") or {}
+            for qs in quals.values() if isinstance(quals, dict) else ():
+                for q in qs if isinstance(qs, list) else ():
                     snak(q)
     found.discard(entity.get("id"))
     return found
@@ -156,6 +179,9 @@ _FEW_RELATIONS = 6
 _LATE_KEYS = frozenset({b'"sitelinks":', b'"lastrevid":', b'"modified":'})
 _PKEY_RE = re.compile(rb'"P\d+":\[')
 _STMT_RE = re.compile(rb'"(P\d+)":\[\{"mainsnak"')
+_ODD_LIST_RE = re.compile(rb'"(P\d+)":\[(?!\{"mainsnak"|\{"snaktype")')
+"""A property's list that is neither statements in the dump's layout nor snaks (``[{}]``, ``[]``,
+``[1]``): where an asked relation has one, the full parser reads the line (and checks it)."""
 
 
 class _Fallback(Exception):
@@ -205,11 +231,11 @@ def fast_slim(
         The slim entity, or ``None`` when it has no statement for ``relations``.
     """
     if relations is None and not terms_only_:
-        return slim_entity(_loads(line), None, languages, references)
+        return slim_entity(_entity_object(_loads(line)), None, languages, references)
     try:
         return _fast_slim(line, relations or frozenset(), languages, terms_only_, references, keep_claims)
     except (_Fallback, ValueError, TypeError, KeyError, AttributeError):
-        entity = _loads(line)
+        entity = _entity_object(_loads(line))
         if terms_only_:
             return terms_only(entity, languages, keep_claims)
         return slim_entity(entity, relations, languages, references, keep_claims)
@@ -329,6 +355,9 @@ def _claim_lists(
     elif line.startswith(b'[{"mainsnak"', first):
         # the dump's layout: every statement list opens with '[{"mainsnak"', which no
         # qualifier or reference snak list does — one regex pass finds them all
+        for m in _ODD_LIST_RE.finditer(line, ca, cb):
+            if m.group(1).decode() in relations:
+                raise _Fallback
         spans: list[tuple[int, str, int, int]] = []
         if len(relations) <= _FEW_RELATIONS:
             # a few relations: a direct search for each is faster than listing all keys

@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from kcdata.errors import ConfigError, InputError
+from kcdata.facts import MAX_LINE_BYTES
+from kcdata.facts.checks import Quarantine, problem
 from kcdata.facts.fast import BACKEND as RECORD_BACKEND
 from kcdata.facts.fast import EntityRecord
 from kcdata.facts.slim import JSON_BACKEND
@@ -233,6 +235,12 @@ def iter_chunks(
         cut = block.rfind(b"\n")
         if cut == -1:
             rest += block
+            if len(rest) > MAX_LINE_BYTES:
+                raise _LineError(
+                    f"dump line {{line}} (decompressed byte {offset:,}) is longer than "
+                    f"{MAX_LINE_BYTES >> 20} MiB: no Wikidata entity is",
+                    "pass a Wikidata JSON dump (one entity per line)",
+                )
             continue
         # one copy of the block at most: large copies are a real share of the reader's time
         if not rest and cut == len(block) - 1:
@@ -283,6 +291,7 @@ def iter_dump(
     stats: DumpStats | None = None,
     max_in_flight: int | None = None,
     require_end: bool = True,
+    quarantine: Quarantine | None = None,
 ) -> Iterator[Any]:
     """Stream a dump and yield what ``output`` names for each entity kept, in dump order.
 
@@ -318,6 +327,10 @@ def iter_dump(
         max_in_flight: Chunks in flight at once (default ``2 * helpers + 2``); bounds memory.
         require_end: A stream that opens the JSON array with ``[`` must close it with ``]``;
             otherwise it is reported as truncated. Pass ``False`` for excerpts (``head -n``).
+        quarantine: Where a line that cannot be read, or an entity or statement that fails its
+            checks (:mod:`kcdata.facts.checks`), is set aside with its line and byte offset, in
+            dump order, and the stream goes on (a strict quarantine raises at the first). Without
+            it such a line raises :class:`DumpError` and a failing statement is left out.
 
     Yields:
         Per-entity results.
@@ -325,6 +338,7 @@ def iter_dump(
     Raises:
         DumpError: Corrupt or truncated input (line and byte offset named).
         ConfigError: Missing file, or arguments ``output`` does not take or lacks.
+        InputError: With a strict ``quarantine``, the first line or statement that fails.
     """
     if workers < 1:
         raise ConfigError(f"workers must be >= 1, got {workers}", "pass --workers 1 or more")
@@ -336,7 +350,7 @@ def iter_dump(
     # no relations asked (an empty set): every line is filtered out
     needles = property_needles(rel) if rel is not None else None
     quals = frozenset(qualifiers) if qualifiers is not None else None
-    job = _Job(needles, idset, output, rel, langs, quals)
+    job = _Job(needles, idset, output, rel, langs, quals, quarantine is not None)
     records = output is DumpOutput.RECORDS
     stats = stats if stats is not None else DumpStats()
     stats.backends = {
@@ -379,8 +393,12 @@ def iter_dump(
                     )
                 yield c
 
-        def tally(n: int, cand: int, res: list[Any], newlines: int) -> list[Any]:
+        def tally(n: int, cand: int, res: list[Any], newlines: int, problems: list[Any]) -> list[Any]:
             nonlocal line
+            for rel_line, at, reason, detail, entity, fact_id, fatal in problems:
+                assert quarantine is not None
+                quarantine.add(problem(reason, detail, entity, fact_id, fatal), file=str(path),
+                               line=line + rel_line, offset=at)
             line += newlines
             stats.entities += n
             stats.candidates += cand
@@ -505,6 +523,7 @@ def iter_records(
     stats: DumpStats | None = None,
     require_end: bool = True,
     qualifiers: Iterable[str] | None = None,
+    quarantine: Quarantine | None = None,
 ) -> Iterator[EntityRecord | Entity]:
     """What a build keeps of the dump: subject records, then the terms of referenced entities.
 
@@ -531,6 +550,7 @@ def iter_records(
         require_end: See :func:`iter_dump`.
         qualifiers: The qualifier properties facts keep (``None``: all; a build passes those
             its rules read).
+        quarantine: Sets aside what fails its checks, in both passes (see :func:`iter_dump`).
 
     Yields:
         Records, then entities.
@@ -549,6 +569,7 @@ def iter_records(
         progress=progress,
         stats=stats,
         require_end=require_end,
+        quarantine=quarantine,
     ):
         seen.add(record.entity.id)
         wanted.update(record.references)
@@ -564,4 +585,5 @@ def iter_records(
             workers=workers,
             progress=progress,
             require_end=require_end,
+            quarantine=quarantine,
         )

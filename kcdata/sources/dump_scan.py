@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from kcdata.facts.checks import BadValue, json_problem
 from kcdata.facts.fast import decode_results, encode_results, entity_record, terms_entity
 from kcdata.facts.slim import _loads, fast_slim
 
@@ -97,7 +98,15 @@ class _Job:
     relations: frozenset[str] | None
     languages: frozenset[str] | None
     qualifiers: frozenset[str] | None = None
+    quarantine: bool = False
+    """Set aside what fails its checks (returned as :data:`Problem` tuples) instead of raising:
+    an entity-level problem raises :class:`_LineError` without it, a statement is left out
+    either way."""
 
+
+Problem = tuple[int, int, str, str, bool, "str | None", bool]
+"""A problem found in a chunk: (line within the chunk, 0-based; decompressed byte offset of the
+line; reason; detail; entity level; fact id; fatal), numbered and recorded by ``iter_dump``."""
 
 _JOB: _Job | None = None
 
@@ -107,8 +116,9 @@ def _init_worker(job: _Job) -> None:
     _JOB = job
 
 
-def _scan(data: bytes, offset: int, job: _Job | None = None) -> tuple[int, int, list[Any], int]:
-    """Pre-filter, parse and process one chunk; returns (entities, candidates, results, newlines).
+def _scan(data: bytes, offset: int, job: _Job | None = None) -> tuple[int, int, list[Any], int, list[Problem]]:
+    """Pre-filter, parse and process one chunk; returns (entities, candidates, results, newlines,
+    problems).
 
     ``data`` is a run of whole lines of the decompressed dump, starting at decompressed byte
     ``offset``; ``job`` defaults to the one :func:`_init_worker` set.
@@ -128,18 +138,20 @@ def _scan(data: bytes, offset: int, job: _Job | None = None) -> tuple[int, int, 
             gc.enable()
 
 
-def _scan_packed(data: bytes, offset: int) -> tuple[int, int, bytes, int, str]:
+def _scan_packed(data: bytes, offset: int) -> tuple[int, int, bytes, int, str, list[Problem]]:
     """:func:`_scan` in a worker, results packed into one blob (see :func:`_unpack`)."""
     job = _JOB
     assert job is not None
-    n, cand, results, newlines = _scan(data, offset)
+    n, cand, results, newlines, problems = _scan(data, offset)
     blob = encode_results(results) if job.output in (DumpOutput.RECORDS, DumpOutput.LABELS) else None
     if blob is not None:
-        return n, cand, blob, newlines, "msgpack"
-    return n, cand, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), newlines, "pickle"
+        return n, cand, blob, newlines, "msgpack", problems
+    return n, cand, pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL), newlines, "pickle", problems
 
 
-def _unpack(packed: tuple[int, int, bytes, int, str], records: bool = True) -> tuple[int, int, list[Any], int]:
+def _unpack(
+    packed: tuple[int, int, bytes, int, str, list[Problem]], records: bool = True
+) -> tuple[int, int, list[Any], int, list[Problem]]:
     """Unpack a worker's results with the garbage collector paused.
 
     Results are many small acyclic objects (facts, entity dicts): letting the collector run
@@ -147,12 +159,12 @@ def _unpack(packed: tuple[int, int, bytes, int, str], records: bool = True) -> t
     and decompresses the dump. Records and entities travel as msgpack (msgspec decodes them
     into the dataclasses in C, faster than unpickling), anything else as a pickle.
     """
-    n, cand, blob, newlines, codec = packed
+    n, cand, blob, newlines, codec, problems = packed
     enabled = gc.isenabled()
     gc.disable()
     try:
         results = decode_results(blob, records) if codec == "msgpack" else pickle.loads(blob)
-        return n, cand, results, newlines
+        return n, cand, results, newlines, problems
     finally:
         if enabled:
             gc.enable()
@@ -178,7 +190,23 @@ def _newlines(data: bytes, spans: list[tuple[int, int]]) -> int:
     return n + data.count(b"\n", prev)
 
 
-def _scan_chunk(data: bytes, offset: int, job: _Job | None = None) -> tuple[int, int, list[Any], int]:
+class _Problems(list):
+    """The :data:`Problem` tuples of one chunk; lines are counted on from the last one added
+    (spans come in order), so many problems in a chunk cost one pass over it, not one each."""
+
+    def __init__(self, data: bytes, offset: int) -> None:
+        super().__init__()
+        self.data, self.offset, self.at, self.lines = data, offset, 0, 0
+
+    def add(self, at: int, p: BadValue) -> None:
+        self.lines += self.data.count(b"\n", self.at, at)
+        self.at = at
+        self.append((self.lines, self.offset + at, p.reason, p.detail, p.entity, p.fact_id, p.fatal))
+
+
+def _scan_chunk(
+    data: bytes, offset: int, job: _Job | None = None
+) -> tuple[int, int, list[Any], int, list[Problem]]:
     job = job or _JOB
     assert job is not None
     spans: list[tuple[int, int]]
@@ -237,9 +265,11 @@ def _scan_chunk(data: bytes, offset: int, job: _Job | None = None) -> tuple[int,
     if tail.endswith(b"]") and tail[-2:-1] in (b"\n", b""):
         entities -= 1
     results: list[Any] = []
+    problems = _Problems(data, offset)
     candidates = 0
     output = job.output
     records = output is DumpOutput.RECORDS
+    quarantine = job.quarantine
     view = memoryview(data)
     for ls, le in spans:
         # the line without surrounding blanks and its trailing comma, as a view: the msgspec
@@ -255,36 +285,55 @@ def _scan_chunk(data: bytes, offset: int, job: _Job | None = None) -> tuple[int,
             continue
         candidates += 1
         line = view[a:b] if records else data[a:b]
+        found: list[BadValue] = []
         try:
             if records:
                 record = entity_record(
-                    line, job.relations or frozenset(), job.languages, qualifiers=job.qualifiers
+                    line, job.relations or frozenset(), job.languages, qualifiers=job.qualifiers, problems=found
                 )
                 if record is not None and (job.ids is None or record.entity.id in job.ids):
                     results.append(record)
-                continue
-            if output is DumpOutput.LABELS:
+                entity = None
+            elif output is DumpOutput.LABELS:
                 info = terms_entity(line, job.languages)
                 if job.ids is None or info.id in job.ids:
                     results.append(info)
-                continue
-            if output is DumpOutput.SLIM:
+                entity = None
+            elif output is DumpOutput.SLIM:
                 entity = fast_slim(line, job.relations, job.languages, references=False)
             elif output is DumpOutput.TERMS:
                 entity = fast_slim(line, None, job.languages, terms_only_=True)
             else:
                 entity = _loads(line)
-        except ValueError as err:
-            raise _chunk_error(
-                data,
-                ls,
-                f"dump line {{line}} (decompressed byte {offset + ls:,}) cannot be read: "
-                f"{_braces(str(err))}; starts {_braces(repr(bytes(line[:80])))}",
-                "the file is corrupt or truncated: download it again",
-            ) from None
+        except (ValueError, RecursionError) as err:
+            if not quarantine:
+                raise _chunk_error(
+                    data,
+                    ls,
+                    f"dump line {{line}} (decompressed byte {offset + ls:,}) cannot be read: "
+                    f"{_braces(str(err))}; starts {_braces(repr(bytes(line[:80])))}",
+                    "the file is corrupt or truncated: download it again",
+                ) from None
+            problems.add(ls, json_problem(err))
+            continue
+        except (TypeError, AttributeError, KeyError, IndexError) as err:  # no check names it
+            if not quarantine:
+                raise
+            problems.add(ls, BadValue("unreadable_entity", f"{type(err).__name__}: {str(err)[:200]}", entity=True))
+            continue
+        for p in found:
+            if quarantine:
+                problems.add(ls, p)
+            elif p.entity and p.fatal:
+                raise _chunk_error(data, ls, f"dump line {{line}} (decompressed byte {offset + ls:,}): "
+                                             f"{_braces(p.detail)} ({p.reason})",
+                                   "the entity is malformed: pass the dump to a build, which sets it aside")
         if entity is None:
             continue
         if not isinstance(entity, dict):
+            if quarantine:
+                problems.add(ls, BadValue("bad_entity_json", "not an entity object", entity=True))
+                continue
             raise _chunk_error(
                 data,
                 ls,
@@ -294,4 +343,4 @@ def _scan_chunk(data: bytes, offset: int, job: _Job | None = None) -> tuple[int,
         if job.ids is not None and entity.get("id") not in job.ids:
             continue
         results.append(entity)
-    return entities, candidates, results, newlines
+    return entities, candidates, results, newlines, list(problems)

@@ -16,7 +16,8 @@ from typing import Any
 
 from kcdata.config import BuildConfig
 from kcdata.errors import ConfigError
-from kcdata.facts import parse_entity_info
+from kcdata.facts import clean_entity, parse_entity_info
+from kcdata.facts.checks import BadValue, Quarantine
 from kcdata.labels import LabelStore
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.sources.snapshot import Snapshot, load_label_table
@@ -46,10 +47,12 @@ def _snapshot(kind: str, path: str | None, entities: list[dict[str, Any]], store
                     provenance=prov, kind=kind, path=path, dump_date=dump_date)
 
 
-def load_api(config: BuildConfig, client: Any = None) -> Snapshot:
+def load_api(config: BuildConfig, client: Any = None, quarantine: Quarantine | None = None) -> Snapshot:
     """Subjects from ``config.subjects`` or WDQS, entities and labels from ``wbgetentities``.
 
     ``client`` (a ``kcdata.http.HttpClient``) defaults to the one the config describes.
+    ``quarantine``: sets aside the entities and statements that fail their checks
+    (:func:`kcdata.facts.clean_entity`); ``None``: entities are taken as they are.
     """
     from kcdata.http import client_from_config
     from kcdata.sources.sparql import select_subjects
@@ -68,6 +71,8 @@ def load_api(config: BuildConfig, client: Any = None) -> Snapshot:
     if not subjects:
         raise ConfigError("no subjects to fetch", "set 'subjects' in the build config or a 'sparql' template")
     entities = list(fetch_entities(subjects, client, _label_languages(config)))
+    if quarantine is not None:
+        entities = _checked(entities, quarantine)
     store = LabelStore()
     for e in entities:
         store.add(parse_entity_info(e))
@@ -76,7 +81,21 @@ def load_api(config: BuildConfig, client: Any = None) -> Snapshot:
                      retrieved[-1] if retrieved else None)
 
 
-def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None) -> Snapshot:
+def _checked(entities: list[dict[str, Any]], quarantine: Quarantine) -> list[dict[str, Any]]:
+    """The entities cleaned by :func:`kcdata.facts.clean_entity`, their problems set aside."""
+    out = []
+    for e in entities:
+        problems: list[BadValue] = []
+        clean = clean_entity(e, problems)
+        eid = e.get("id") if isinstance(e, dict) else None
+        quarantine.extend(problems, where=f"wbgetentities {eid}" if isinstance(eid, str) else "wbgetentities")
+        if clean is not None:
+            out.append(clean)
+    return out
+
+
+def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
+              quarantine: Quarantine | None = None) -> Snapshot:
     """Stream a Wikidata JSON dump (plain, .gz or .bz2) in two passes; facts are made in the workers.
 
     Only facts and entity infos (labels, aliases, sitelink count, revision) are kept, never the
@@ -86,6 +105,9 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None) -> S
         config: The build config (``source_path``, ``workers``, ``label_table``).
         qualifiers: The qualifier properties the facts keep (the build passes those its
             classification rules read); ``None`` keeps all.
+        quarantine: Sets aside the lines, entities and statements that fail their checks, with
+            their line and byte offset (see :func:`kcdata.sources.dump.iter_dump`); ``None``: a
+            line that cannot be read stops the build.
     """
     from kcdata.facts.fast import EntityRecord
     from kcdata.sources.dump import dump_date, iter_records
@@ -104,7 +126,7 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None) -> S
     prov: dict[str, dict[str, Any]] = {}
     for item in iter_records(path, _relations(config), _label_languages(config),
                              workers=config.workers, referenced_labels=True, progress=True,
-                             qualifiers=qualifiers):
+                             qualifiers=qualifiers, quarantine=quarantine):
         if isinstance(item, EntityRecord):
             info = item.entity
             facts.extend(item.facts)
@@ -113,22 +135,25 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None) -> S
             info = item
         store.add(info)
     if table is not None:
-        load_label_table(table, store)
+        load_label_table(table, store, quarantine=quarantine)
     date = dump_date(path)
     return Snapshot(name=path.name, date=date, entities=[], labels=store, provenance=prov, kind="dump",
                     path=str(path), dump_date=date, facts=facts)
 
 
-def load(config: BuildConfig, client: Any = None, qualifiers: Iterable[str] | None = None) -> Snapshot:
+def load(config: BuildConfig, client: Any = None, qualifiers: Iterable[str] | None = None,
+         quarantine: Quarantine | None = None) -> Snapshot:
     """The snapshot of a live source.
 
     Args:
         config: The build config.
         client: An injected HTTP client for the API (default: one made from the config).
         qualifiers: Qualifier properties the dump's facts keep (see :func:`load_dump`).
+        quarantine: Where what fails its checks is set aside (see :func:`load_api`,
+            :func:`load_dump`).
     """
     if config.source == "api":
-        return load_api(config, client)
+        return load_api(config, client, quarantine)
     if config.source == "dump":
-        return load_dump(config, qualifiers)
+        return load_dump(config, qualifiers, quarantine)
     raise ConfigError(f"{config.source!r} is not a live source")

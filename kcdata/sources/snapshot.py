@@ -11,6 +11,7 @@ from typing import Any
 
 from kcdata.errors import InputError
 from kcdata.facts import parse_entity_info, parse_time, read_entities
+from kcdata.facts.checks import BadValue, Quarantine, has_surrogate, loads
 from kcdata.labels import LabelStore
 from kcdata.resources import sample_dir
 from kcdata.types import Fact
@@ -43,21 +44,25 @@ def newest_stated_date(entity: dict[str, Any], limit: str | None = None) -> str 
     day of a value known only to the year or month. Values after ``limit`` (the source's own
     date) are not evidence of the recording date."""
     newest: str | None = None
-    for group in (entity.get("claims") or entity.get("statements") or {}).values():
+    claims = entity.get("claims") or entity.get("statements") or {}
+    for group in claims.values() if isinstance(claims, dict) else ():
         if not isinstance(group, list):
             continue
         for claim in group:
             if not isinstance(claim, dict):
                 continue
-            snaks = [claim.get("mainsnak") or {}]
-            for quals in (claim.get("qualifiers") or {}).values():
-                snaks.extend(q for q in quals if isinstance(q, dict))
-            for ref in claim.get("references") or ():
-                for group_snaks in ((ref.get("snaks") or {}).values() if isinstance(ref, dict) else ()):
-                    snaks.extend(q for q in group_snaks if isinstance(q, dict))
+            snaks = [claim.get("mainsnak")]
+            quals = claim.get("qualifiers") or {}
+            for qs in quals.values() if isinstance(quals, dict) else ():
+                snaks.extend(qs if isinstance(qs, list) else ())
+            refs = claim.get("references") or ()
+            for ref in refs if isinstance(refs, list) else ():
+                ref_snaks = ref.get("snaks") if isinstance(ref, dict) else None
+                for group_snaks in ref_snaks.values() if isinstance(ref_snaks, dict) else ():
+                    snaks.extend(group_snaks if isinstance(group_snaks, list) else ())
             for snak in snaks:
-                dv = snak.get("datavalue") or {}
-                if dv.get("type") != "time" or not isinstance(dv.get("value"), dict):
+                dv = snak.get("datavalue") if isinstance(snak, dict) else None
+                if not isinstance(dv, dict) or dv.get("type") != "time" or not isinstance(dv.get("value"), dict):
                     continue
                 try:
                     bounds = parse_time(dv["value"]).bounds()
@@ -125,8 +130,14 @@ def recording_dates(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
     return out
 
 
-def load_label_table(path: Path, store: LabelStore, languages: set[str] | None = None) -> None:
-    """Add labels from a JSONL(.gz) table of {id, lang, label} rows."""
+def load_label_table(path: Path, store: LabelStore, languages: set[str] | None = None,
+                     quarantine: Quarantine | None = None, name: str | None = None) -> None:
+    """Add labels from a JSONL(.gz) table of {id, lang, label} rows.
+
+    A row that is not such an object (or whose texts are not strings, or hold a lone surrogate)
+    raises :class:`InputError` naming the line, or, with ``quarantine``, is set aside there
+    (``name``: the file's name in its records; default: the path).
+    """
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
@@ -134,29 +145,45 @@ def load_label_table(path: Path, store: LabelStore, languages: set[str] | None =
                 if not line.strip():
                     continue
                 try:
-                    r = json.loads(line)
+                    r = loads(line)
                     qid, lang, label = r["id"], r["lang"], r["label"]
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    raise InputError(f"{path}:{lineno}: expected a JSON object with id, lang, label") from None
+                    if not all(isinstance(x, str) for x in (qid, lang, label)):
+                        raise BadValue("bad_entity_json", "id, lang and label must be strings", entity=True)
+                    if has_surrogate(qid + lang + label):
+                        raise BadValue("bad_unicode", "a lone surrogate in id, lang or label", entity=True)
+                except (BadValue, KeyError, TypeError) as e:
+                    if quarantine is None:
+                        raise InputError(f"{path}:{lineno}: expected a JSON object with id, lang, label") from None
+                    bad = e if isinstance(e, BadValue) else BadValue(
+                        "bad_entity_json", "expected a JSON object with id, lang, label", entity=True)
+                    quarantine.add(bad, file=name or str(path), line=lineno)
+                    continue
                 if languages is None or lang in languages:
                     store.add_label(qid, lang, label)
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read label table ({e})") from None
 
 
-def load_sample(root: Path | None = None) -> Snapshot:
-    """Load the embedded sample (or another folder of the same layout)."""
+def load_sample(root: Path | None = None, quarantine: Quarantine | None = None) -> Snapshot:
+    """Load the embedded sample (or another folder of the same layout).
+
+    ``quarantine``: sets aside the entities and statements that fail their checks (see
+    :func:`kcdata.facts.iter_entities`); ``None``: entities are taken as they are.
+    """
     root = root or sample_dir()
     meta_path = root / "snapshot.json"
     if not meta_path.is_file():
         raise InputError(f"{root}: not a kcdata snapshot (no snapshot.json)",
                          "rebuild it with: python scripts/build_sample.py")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    entities = list(read_entities(root / "entities.json.gz"))
+    # the embedded sample is named as the manifest names it (a build's files are machine-independent)
+    name = "kcdata/data/sample/entities.json.gz" if root == sample_dir() else None
+    entities = list(read_entities(root / "entities.json.gz", quarantine, name))
     store = LabelStore()
     for e in entities:
         store.add(parse_entity_info(e))
-    load_label_table(root / "labels.jsonl.gz", store)
+    load_label_table(root / "labels.jsonl.gz", store, quarantine=quarantine,
+                     name="kcdata/data/sample/labels.jsonl.gz" if name else None)
     articles = []
     wiki = root / "wikipedia.jsonl.gz"
     if wiki.is_file():
@@ -176,29 +203,35 @@ def load_sample(root: Path | None = None) -> Snapshot:
     )
 
 
-def iter_entity_files(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(file name, entity) from a file or every *.json / *.jsonl / *.gz file under a folder."""
+def iter_entity_files(path: Path, quarantine: Quarantine | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(file name, entity) from a file or every *.json / *.jsonl / *.gz file under a folder
+    (``quarantine``: see :func:`kcdata.facts.iter_entities`)."""
     files = [path] if path.is_file() or str(path) == "-" else sorted(
         p for p in path.rglob("*") if p.suffix in (".json", ".jsonl", ".gz") and p.is_file()
     )
     if not files:
         raise InputError(f"{path}: no entity JSON files found")
     for f in files:
-        for e in read_entities(f):
+        for e in read_entities(f, quarantine):
             yield str(f), e
 
 
-def load_files(path: Path, label_table: Path | None = None) -> Snapshot:
-    """Entity JSON files as a source; labels from the files and an optional label table."""
+def load_files(path: Path, label_table: Path | None = None, quarantine: Quarantine | None = None) -> Snapshot:
+    """Entity JSON files as a source; labels from the files and an optional label table.
+
+    ``quarantine``: sets aside the lines, entities and statements that fail their checks (see
+    :func:`kcdata.facts.iter_entities`) and the label table's bad rows; ``None``: the first
+    malformed line raises.
+    """
     entities = []
     prov: dict[str, dict[str, Any]] = {}
     store = LabelStore()
-    for name, e in iter_entity_files(path):
+    for name, e in iter_entity_files(path, quarantine):
         entities.append(e)
         store.add(parse_entity_info(e))
         prov[e["id"]] = {"file": name, "lastrevid": e.get("lastrevid"), "modified": e.get("modified")}
     if label_table is not None:
-        load_label_table(label_table, store)
+        load_label_table(label_table, store, quarantine=quarantine)
     modified = sorted(v["modified"] for v in prov.values() if v.get("modified"))
     return Snapshot(name=path.stem, date=modified[-1][:10] if modified else None, entities=entities,
                     labels=store, provenance=prov, kind="files", path=str(path))

@@ -25,6 +25,7 @@ from typing import Any
 
 from kcdata.errors import ConfigError, SourceError
 from kcdata.facts import INFO_PROPERTIES
+from kcdata.facts.checks import ENTITY_ID_RE
 from kcdata.facts.slim import referenced_ids
 from kcdata.http import HttpClient, OfflineCacheMiss
 
@@ -132,7 +133,8 @@ def get_entities(
                 continue
             ent = dict(ent)
             ent[RETRIEVED_KEY] = resp.retrieved
-            by_id[ent.get("id", key)] = ent
+            eid = ent.get("id")
+            by_id[eid if isinstance(eid, str) else key] = ent  # an odd id is set aside by the build
         for qid in batch:  # request order; redirected ids come back under their target
             if qid in by_id:
                 yield by_id.pop(qid)
@@ -194,8 +196,9 @@ def fetch_entities(
     seen: set[str] = set()
     wanted: dict[str, None] = {}
     for ent in get_entities(subjects, client, props=ENTITY_PROPS, api_url=api_url):
-        seen.add(ent["id"])
-        for ref in sorted(referenced_ids(ent)):
+        if isinstance(ent.get("id"), str):
+            seen.add(ent["id"])
+        for ref in sorted(r for r in referenced_ids(ent) if isinstance(r, str) and ENTITY_ID_RE.fullmatch(r)):
             wanted.setdefault(ref, None)
         yield ent
     if not referenced:

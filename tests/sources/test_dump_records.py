@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from kcdata.classify import load_rules
-from kcdata.facts import INFO_PROPERTIES, fast, parse_entity, parse_entity_info
+from kcdata.facts import INFO_PROPERTIES, clean_entity, fast, parse_entity, parse_entity_info
 from kcdata.facts.slim import fast_slim, referenced_ids, slim_entity, terms_only
 from kcdata.sources.dump import DumpError, DumpOutput, DumpStats, iter_dump, iter_records
 from kcdata.types import Entity, Fact, Quantity, Statement, TimeValue, Value, fast_constructor
@@ -93,8 +93,10 @@ def test_the_kind_claims_alone_make_no_record():
         claims = entity.get("claims") or {}
         if not isinstance(claims, dict) or "P31" not in claims:
             continue
-        rec = fast.entity_record(line, relations)
-        assert (rec is None) == ("P1082" not in claims), entity["id"]
+        problems = []
+        rec = fast.entity_record(line, relations, problems=problems)
+        # a statement that fails its checks is left out (Q279's one, dated 2016-06-31)
+        assert (rec is None) == ("P1082" not in claims or len(problems) == len(claims["P1082"])), entity["id"]
         assert reference(line, relations, None, None) == rec
         if rec is not None:
             assert {f.relation for f in rec.facts} == {"P1082"} and rec.entity.classes
@@ -111,7 +113,8 @@ def test_references_are_the_ids_the_claims_point_to():
         if slim is None:
             continue
         rec = fast.entity_record(line, relations)
-        assert rec is not None and rec.references == referenced_ids(slim), slim["id"]
+        # of the statements that pass their checks (Q279's population dated 2016-06-31 does not)
+        assert rec is not None and rec.references == referenced_ids(clean_entity(slim, [])), slim["id"]
         assert rec.references == fast.fact_references(rec.facts)
         checked += 1
     assert checked > 100
@@ -229,9 +232,11 @@ def test_a_malformed_kind_claim_gives_none_on_every_path():
     rec = fast.entity_record(odd, frozenset({"P19", "P27"}))
     assert rec is not None and kind(rec.entity) == kind(info) and {f.relation for f in rec.facts} == {"P19", "P27"}
     assert same(rec, reference(odd, frozenset({"P19", "P27"}), None, None))
-    # a malformed value of an asked relation is a broken line, as before: the parser says so
-    with pytest.raises(ValueError, match="not a Wikidata time"):
-        fast.entity_record(odd, frozenset({"P569", "P27"}))
+    # a malformed value of an asked relation drops its statement only, with the reason (issue 12)
+    problems = []
+    rec = fast.entity_record(odd, frozenset({"P569", "P27"}), problems=problems)
+    assert [p.reason for p in problems] == ["bad_time_value"] * 3 and "not a Wikidata time" in str(problems[0])
+    assert [s.id for f in rec.facts if f.relation == "P569" for s in f.statements] == ["Q8413$d"]
     # a time string that is not Wikidata's: the structs decode the line (no fallback), no year
     claims["P569"], claims["P570"] = claims["P569"][:1], []
     claims["P21"][0]["mainsnak"]["datavalue"]["value"] = {"numeric-id": 6581097}
