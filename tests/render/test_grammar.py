@@ -65,9 +65,10 @@ def test_entity_forms_from_entries_and_rules():
     assert en.entity_forms("Q16", "Canada", ("Q6256",))["in"] == "in Canada"
     assert en.entity_forms("Q1299", "The Beatles")["nom"] == "the Beatles"
     assert en.entity_forms("Q275", "Forth Bridge")["nom"] == "the Forth Bridge"  # an entry
+    assert en.entity_forms("Q43274", "Charles III of the United Kingdom")["nom"] == "Charles III"  # no disambiguator
     assert en.entity_forms("Q1", "Tower Bridge") == {}  # structures: "Tower Bridge" but "the Forth Bridge"
     # a person's name takes no article even when it contains a definite name
-    assert en.entity_forms("Q43274", "Charles III of the United Kingdom", (), None, "human")["nom"] == \
+    assert en.entity_forms("Q1", "Charles III of the United Kingdom", (), None, "human")["nom"] == \
         "Charles III of the United Kingdom"
     assert de.entity_forms("Q145", "Vereinigtes Königreich")["of"] == "des Vereinigten Königreichs"
     assert de.entity_forms("Q30", "Vereinigte Staaten").get("sg") is None  # plural: no singular verb
