@@ -13,7 +13,10 @@ from kcdata.cli import command
 @command()
 @click.argument("path", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
-def audit(path, as_json) -> None:
+@click.option("--nli-model", type=click.Path(), default=None,
+              help="Local 3-way NLI model folder: also check that each counter context entails its counter "
+                   "answer and not the original one (needs the score extra).")
+def audit(path, as_json, nli_model) -> None:
     """Audit a built dataset folder (or a JSONL file of rows): counter contexts naming an original
     answer, overlapping answer lists, counter contexts keeping the original's date, unsafe aliases,
     Wikipedia replacements inside longer names, duplicate questions; rows per kind x language x
@@ -23,11 +26,12 @@ def audit(path, as_json) -> None:
     Examples:
       kcdata audit kcdata-out
       kcdata audit kcdata-out --json > audit.json
+      kcdata audit kcdata-out --nli-model ./my-nli-model
     """
     from kcdata.errors import ValidationError
     from kcdata.validate.audit import audit_path
 
-    report = audit_path(Path(path))
+    report = audit_path(Path(path), nli_model)
     click.echo(report.table(), err=True)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))

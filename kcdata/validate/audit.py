@@ -121,7 +121,7 @@ def _inside_longer_name(text: str, label: str, language: str) -> bool:
     return any(embedded(text, m, language) for m in re.finditer(re.escape(label), text))
 
 
-def audit_path(path: Path) -> AuditReport:
+def audit_path(path: Path, nli_model: str | Path | None = None) -> AuditReport:
     """Audit a built folder or a JSONL file of rows (``kcdata audit``).
 
     Raises:
@@ -139,7 +139,17 @@ def audit_path(path: Path) -> AuditReport:
     if bad:
         raise ValidationError(f"{len(bad)} row(s) of {path} are not valid rows (first: {bad[0]})",
                               f"run `kcdata validate {path}` to list every problem")
-    return audit_rows(rows)
+    report = audit_rows(rows)
+    if nli_model is not None:
+        from kcdata.validate.nli import judge, load_nli
+
+        model, tokenizer, entail = load_nli(nli_model)
+        for name, ids in judge(rows, model, tokenizer, entail).items():
+            check = Check(name, True)
+            for rid in ids:
+                check.hit(rid)
+            report.checks.append(check)
+    return report
 
 
 def audit_rows(rows: Iterable[dict[str, Any]], classes: Any = None) -> AuditReport:
