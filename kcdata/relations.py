@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kcdata.errors import ConfigError
 from kcdata.resources import templates_dir
-from kcdata.schemas import check_document, load_yaml
+from kcdata.schemas import check_document, load_yaml_file
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,6 @@ class RelationSpec:
         return text
 
 
-def _load_yaml(path: Path) -> dict:
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def _grammatical(block: dict | None) -> GrammaticalTemplates | None:
     if not block:
         return None
@@ -110,13 +100,13 @@ def _grammatical(block: dict | None) -> GrammaticalTemplates | None:
 
 def load_relation(folder: Path) -> RelationSpec:
     """Load one relation folder, validating its files against the JSON Schemas."""
-    rel = _load_yaml(folder / "relation.yaml")
+    rel = load_yaml_file(folder / "relation.yaml")
     check_document(rel, "relation", str(folder / "relation.yaml"))
     langs: dict[str, LanguageTemplates] = {}
     for f in sorted(folder.glob("*.yaml")):
         if f.name == "relation.yaml":
             continue
-        data = _load_yaml(f)
+        data = load_yaml_file(f)
         check_document(data, "template", str(f))
         lang = data["language"]
         if lang != f.stem:

@@ -124,6 +124,18 @@ def _expanded_size(node: Any, memo: dict[int, int]) -> int:
     return memo[key]
 
 
+def load_yaml_file(path: Any) -> dict:
+    """A YAML file that must hold a mapping (relation, template and grammar files), loaded with
+    :func:`load_yaml`'s bounds; a clear ConfigError otherwise."""
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
 def load_yaml(text: str, where: str) -> Any:
     """Parse a YAML document safely: at most :data:`MAX_YAML_BYTES` and :data:`MAX_YAML_NODES`
     values with aliases expanded (a 1 KB file of nested aliases, "billion laughs", would otherwise

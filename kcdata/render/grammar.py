@@ -35,7 +35,7 @@ from kcdata.render import (
     span_end,
 )
 from kcdata.resources import templates_dir
-from kcdata.schemas import check_document, load_yaml
+from kcdata.schemas import check_document, load_yaml_file
 from kcdata.types import TimeValue
 
 VARIABLE = re.compile(r"\{\{ (subject|object|start)(?:_([A-Za-z]+))? \}\}")
@@ -124,19 +124,9 @@ class Grammar:
         return out
 
 
-def _load_yaml(path: Path) -> dict:
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def load_grammar_file(path: Path) -> Grammar:
     """Load and check one grammar file."""
-    data = _load_yaml(path)
+    data = load_yaml_file(path)
     check_document(data, "grammar", str(path))
     if data["language"] != path.stem:
         raise ConfigError(f"{path}: language {data['language']!r} does not match the file name")
