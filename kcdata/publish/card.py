@@ -281,6 +281,22 @@ def render_card(manifest: dict, stats: dict, template_dir: Path | None = None) -
 _HEADER = re.compile(r"^---\s*\n(.*?)\n---\s*(?:\n|$)", re.S)
 
 
+def read_card_text(card: Any, error: type) -> str:
+    """A card's text with its YAML header checked (:func:`split_card`); an unreadable, non-UTF-8 or
+    malformed card raises ``error`` (a KcdataError class) with a hint."""
+    try:
+        text = Path(card).read_bytes().decode("utf-8")
+        split_card(text)
+    except UnicodeDecodeError as exc:
+        raise error(f"{card} is not UTF-8 text (byte {exc.start + 1})",
+                    "rebuild the dataset with `kcdata build`") from None
+    except ValueError as exc:
+        raise error(f"{card}: {exc}", "rebuild the dataset with `kcdata build`") from None
+    except OSError as exc:
+        raise error(f"{card} cannot be read ({exc.strerror or exc})", "check the file's permissions") from None
+    return text
+
+
 def split_card(text: str) -> tuple[dict[str, Any], str]:
     """Split a card into its YAML header (a dict, empty when absent) and its body.
 

@@ -106,20 +106,15 @@ def task_config(
 
 
 def _configs(dataset_dir: Path) -> list[str]:
-    from kcdata.publish.card import CONFIG_NAMES, config_globs
+    from kcdata.publish.card import CONFIG_NAMES, config_globs, read_card_text
 
     card = dataset_dir / "README.md"
     if card.is_file():
+        text = read_card_text(card, ExportError)
         try:
-            names = list(config_globs(card.read_text(encoding="utf-8")))
-        except UnicodeDecodeError as exc:
-            raise ExportError(f"{card} is not UTF-8 text (byte {exc.start + 1})",
-                              "rebuild the dataset with `kcdata build`") from None
+            names = list(config_globs(text))
         except ValueError as exc:
             raise ExportError(f"{card}: {exc}", "rebuild the dataset with `kcdata build`") from None
-        except OSError as exc:
-            raise ExportError(f"{card} cannot be read ({exc.strerror or exc})",
-                              "check the file's permissions") from None
     else:
         names = [
             p.name for p in sorted(dataset_dir.iterdir()) if p.is_dir() and any(p.glob("test-*.parquet"))

@@ -58,19 +58,9 @@ def _config_yaml(created_from: dict[str, Any]) -> bytes:
 
 def _read_card(card: Path) -> bytes:
     """The card's bytes, once checked to be UTF-8 text whose YAML header parses."""
-    from kcdata.publish.card import split_card
+    from kcdata.publish.card import read_card_text
 
-    try:
-        data = card.read_bytes()
-        split_card(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ReleaseError(f"{card} is not UTF-8 text (byte {exc.start + 1})",
-                           "rebuild the dataset with `kcdata build`") from None
-    except ValueError as exc:
-        raise ReleaseError(f"{card}: {exc}", "rebuild the dataset with `kcdata build`") from None
-    except OSError as exc:
-        raise ReleaseError(f"{card} cannot be read ({exc.strerror or exc})", "check the file's permissions") from None
-    return data
+    return read_card_text(card, ReleaseError).encode("utf-8")
 
 
 def is_published(release_dir: Path) -> bool:
