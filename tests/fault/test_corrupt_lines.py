@@ -69,6 +69,13 @@ def files(draw):
     return picks, lines, out
 
 
+def _in_order(want: list, got: list) -> bool:
+    """``want`` is a subsequence of ``got``. A corrupted line may still read as a record equal to a
+    good one (the sample holds some entities twice, at the same revision), so ``got`` may hold more."""
+    it = iter(got)
+    return all(any(g == w for g in it) for w in want)
+
+
 def _check(quarantine: Quarantine, data: bytes, starts: dict[int, int]) -> None:
     """Every record names a reason, and the line and byte offset where that line starts."""
     assert sum(quarantine.counts.values()) == len(quarantine.records)
@@ -97,7 +104,8 @@ def test_the_entity_reader_sets_aside_each_bad_line_and_reads_the_rest(f):
             problems: list = []
             want.append(clean_entity(sample_entities()[picks[n - 1]], problems))
             assert [r["reason"] for r in quarantine.records if r["line"] == n] == [p.reason for p in problems]
-    assert [e for e in got if e in want] == want  # the good lines, in order, as before
+    assert _in_order(want, got)  # the good lines, in order, as before
+    assert len(got) <= len(out)
     fatal = [r["line"] for r in quarantine.records if r["reason"] != "unsupported_entity"]
     if fatal:
         with pytest.raises(InputError, match=rf"^f\.jsonl:{min(fatal)}: "):
@@ -129,5 +137,7 @@ def test_the_dump_reader_sets_aside_each_bad_line_and_reads_the_rest(f, chunk):
             assert [r["reason"] for r in quarantine.records if r["line"] == n] == [p.reason for p in problems]
             if rec is not None:
                 want.append(rec)
-    assert [r for r in got if r in want] == want
+    assert _in_order(want, got)  # every good line's record, in order
+    for qid in {r.entity.id for r in got}:  # and nothing read twice at a chunk edge
+        assert sum(r.entity.id == qid for r in got) <= sum(f'"id":"{qid}"'.encode() in x for x in out)
     assert all(r.entity.id for r in got)

@@ -42,3 +42,25 @@ def tiny_model(request, tiny_tokenizer):
     tok = tiny_tokenizer
     device = os.environ.get("KCDATA_TEST_DEVICE", "cpu")  # cuda for the GPU check
     return build_model(request.param, len(tok), tok.eos_token_id, tok.pad_token_id).to(device), tok
+
+
+@pytest.fixture
+def saved_tiny(tmp_path, tiny_tokenizer):
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    cfg = LlamaConfig(
+        vocab_size=len(tiny_tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        eos_token_id=tiny_tokenizer.eos_token_id,
+        pad_token_id=tiny_tokenizer.pad_token_id,
+    )
+    folder = tmp_path / "tiny-llama"
+    LlamaForCausalLM(cfg).save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    return folder
