@@ -175,7 +175,11 @@ def export() -> None:
     default=None,
     help="Folder for the task YAML files (default: DATASET_DIR/../lm_eval_tasks).",
 )
-@click.option("--repo-id", default=None, help="Hub repository (default: the one recorded by push-to-hub).")
+@click.option(
+    "--repo-id",
+    default=None,
+    help="Hub repository, or a local folder holding the dataset (default: the one recorded by push-to-hub).",
+)
 @click.option("--revision", default=None, help="Hub revision to pin (default: the pushed commit).")
 @click.option(
     "--context",
@@ -186,24 +190,41 @@ def export() -> None:
     show_default=True,
     help="Prompt variants; repeat for several.",
 )
+@click.option(
+    "--format",
+    "task_format",
+    type=click.Choice(["lm_eval_v2", "lm_eval_v1"]),
+    default="lm_eval_v2",
+    show_default=True,
+    help="lm_eval_v2: kcdata score's prompts and matching (needs kcdata where lm_eval runs); "
+    "lm_eval_v1: the first format, English prompt and exact match.",
+)
 def lm_eval(
     dataset_dir: Path,
     out_dir: Path | None,
     repo_id: str | None,
     revision: str | None,
     contexts: tuple[str, ...],
+    task_format: str,
 ) -> None:
-    """Write lm-evaluation-harness tasks (one per config) for DATASET_DIR, pointing at the Hub.
+    """Write lm-evaluation-harness tasks for DATASET_DIR: per config and context a plain task and
+    a _chat one (run those with --apply_chat_template), loading the rows from the Hub repository,
+    or from a local folder when --repo-id is one (a built folder itself works).
 
     \b
-    Example:
-      kcdata export lm-eval out/kc-2024 --out tasks/
-      lm_eval --model hf --model_args pretrained=MODEL --include_path tasks/ --tasks kcdata_kc_2024
+    Examples:
+      kcdata export lm-eval out/kc-2024 --out tasks/ --context none --context counter
+      lm_eval --model hf --model_args pretrained=MODEL --include_path tasks/ \\
+          --tasks kcdata_kc_2024_chat,kcdata_kc_2024_ctx_counter_chat --apply_chat_template
+      kcdata export lm-eval out/kc-2024 --repo-id out/kc-2024 --out tasks/   # no Hub needed
     """
     from kcdata.publish.export import export_lm_eval
 
     target = out_dir if out_dir is not None else Path(dataset_dir).resolve().parent / "lm_eval_tasks"
-    for path in export_lm_eval(dataset_dir, target, repo_id=repo_id, revision=revision, contexts=contexts):
+    if repo_id and Path(repo_id).is_dir():
+        repo_id = str(Path(repo_id).resolve())  # lm_eval runs from anywhere
+    for path in export_lm_eval(dataset_dir, target, repo_id=repo_id, revision=revision, contexts=contexts,
+                               task_format=task_format):
         click.echo(f"wrote {path}")
 
 

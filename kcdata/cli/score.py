@@ -87,6 +87,13 @@ from kcdata.cli.options import languages_option
     type=click.Path(dir_okay=False),
     help="Per-row JSONL; OUT-stem.report.json, .table.md and .png are written beside it.",
 )
+@click.option(
+    "--prompt",
+    type=click.Choice(["prompt_v2", "prompt_v1"]),
+    default="prompt_v2",
+    show_default=True,
+    help="Prompt frame: prompt_v2 in the row's language, prompt_v1 in English for every row.",
+)
 @click.option("--overwrite", is_flag=True, help="Start again instead of resuming an existing --out.")
 def score(
     model,
@@ -104,6 +111,7 @@ def score(
     equivalence_model,
     equivalence_threshold,
     out,
+    prompt,
     overwrite,
 ) -> None:
     """Score a transformers causal LM on a built knowledge-conflict dataset.
@@ -133,6 +141,7 @@ def score(
         max_new_tokens=max_new_tokens,
         batch_size=batch_size,
         seed=seed,
+        prompt=prompt,
     )
     result = run_score(
         model,

@@ -74,8 +74,15 @@ def run_score(
     """
     import json
 
-    from kcdata.score.data import (check_scores_file, load_rows, read_done, read_results, sample_description,
-                                   settings_of, stratified_sample)
+    from kcdata.score.data import (
+        check_scores_file,
+        load_rows,
+        read_done,
+        read_results,
+        sample_description,
+        settings_of,
+        stratified_sample,
+    )
     from kcdata.score.equivalence import get_equivalence
     from kcdata.score.report import build_report, write_outputs
     from kcdata.score.rows import _settings_key, score_rows

@@ -29,6 +29,7 @@ from kcdata.errors import InputError
 from kcdata.score import metrics
 from kcdata.score.data import append_results, read_done, read_results, settings_of
 from kcdata.score.equivalence import AliasEquivalence, Equivalence, EquivalenceContext
+from kcdata.score.prompts import first_line
 from kcdata.score.runner import (
     Generation,
     ModelRunner,
@@ -52,14 +53,6 @@ CANDIDATES = ("original", "counter")
 
 Encoded = dict[str, dict[str, tuple[str, list[int]]]]
 """Per row id, per condition: the prompt text and its token ids."""
-
-
-def _clean_text(text: str) -> str:
-    """The answer proper: first non-empty line, stripped (base models run on past the answer)."""
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
 
 
 def _settings_key(model_name: str, config: ScoreConfig, equivalence: Equivalence) -> str:
@@ -115,7 +108,7 @@ def score_rows(
     # pending ones: a resumed run computes each batch exactly as an uninterrupted run with the same
     # --batch-size did (padding and batch shape change the last float digits), and writes only
     # the rows that are missing.
-    encoded = _encode_rows(everything, tokenizer)
+    encoded = _encode_rows(everything, tokenizer, config.prompt)
     everything.sort(key=lambda r: -max(len(v[1]) for v in encoded[r["id"]].values()))
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,14 +140,14 @@ def _pending_rows(rows: Iterable[dict[str, Any]], done: set[str]) -> list[dict[s
     return pending
 
 
-def _encode_rows(rows: Iterable[dict[str, Any]], tokenizer: Any) -> Encoded:
+def _encode_rows(rows: Iterable[dict[str, Any]], tokenizer: Any, prompt: str) -> Encoded:
     """Every row's prompt under every condition, as text and token ids."""
     encoded: Encoded = {}
     for r in rows:
         per: dict[str, tuple[str, list[int]]] = {}
         for cond in CONDITIONS:
             context = None if cond == "none" else r[f"context_{cond}"]
-            text = build_prompt(tokenizer, r["question"], context)
+            text = build_prompt(tokenizer, r["question"], context, r["language"], prompt)
             per[cond] = (text, _encode_prompt(tokenizer, text))
         encoded[r["id"]] = per
     return encoded
@@ -271,7 +264,7 @@ def _prediction_record(
     lang = r["language"]
     answers, counters, rivals = _answer_sets(r)
     raw = tok.decode(g.greedy, skip_special_tokens=True)
-    pred = _clean_text(raw)
+    pred = first_line(raw)
     return {
         "prompt_tokens": prompt_tokens,
         "prediction": pred,
@@ -304,7 +297,7 @@ def _sample_fields(
     g: Generation, tok: Any, equivalence: Equivalence, ectx: EquivalenceContext
 ) -> dict[str, Any]:
     """The N samples as text, their clusters and semantic entropies."""
-    texts = [_clean_text(tok.decode(s, skip_special_tokens=True)) for s in g.samples]
+    texts = [first_line(tok.decode(s, skip_special_tokens=True)) for s in g.samples]
     labels = equivalence.cluster(texts, ectx)
     return {
         "samples": texts,

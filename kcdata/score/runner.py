@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 
 from kcdata.errors import ConfigError
+from kcdata.score.prompts import DEFAULT_PROMPT, chat_body, plain_prompt
 
 log = logging.getLogger(__name__)
 
-INSTRUCTION = "Answer with a short phrase."
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class ScoreConfig:
     """α of the uniform smoothing in coherent persuasion."""
     top_k: int = 5
     """Next-token alternatives kept per condition in the output (0 keeps none)."""
+    prompt: str = DEFAULT_PROMPT
+    """Prompt version: ``prompt_v2`` frames a row in its language, ``prompt_v1`` in English."""
 
 
 @dataclass
@@ -147,25 +149,24 @@ def load_model(name_or_path: str, device: str = "cpu", dtype: str | None = None)
     return model, tokenizer
 
 
-def build_prompt(tokenizer: Any, question: str, context: str | None = None) -> str:
+def build_prompt(tokenizer: Any, question: str, context: str | None = None, language: str | None = "en",
+                 version: str = DEFAULT_PROMPT) -> str:
     """The prompt text: through the chat template when the tokenizer has one, plain otherwise.
 
     Args:
         tokenizer: The model's tokenizer.
         question: Row question.
         context: Evidence passage, or ``None`` for the no-context condition.
+        language: Row language (the frame's words under ``prompt_v2``).
+        version: Prompt version (:data:`kcdata.score.prompts.PROMPTS`).
 
     Returns:
         The prompt, ending where the answer starts.
     """
     if getattr(tokenizer, "chat_template", None):
-        body = f"Question: {question}\n{INSTRUCTION}"
-        if context:
-            body = f"Context: {context}\n\n{body}"
-        messages = [{"role": "user", "content": body}]
+        messages = [{"role": "user", "content": chat_body(question, context, language, version)}]
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    prompt = f"Question: {question}\nAnswer:"
-    return f"Context: {context}\n\n{prompt}" if context else prompt
+    return plain_prompt(question, context, language, version)
 
 
 def answer_text(prompt: str, answer: str) -> str:

@@ -12,9 +12,23 @@ import pytest
 
 from kcdata.errors import ConfigError
 from kcdata.relations import GrammaticalTemplates, load_relations
-from kcdata.render.grammar import (VARIABLE, check_forms, date_answer_forms, date_forms, load_grammar,
-                                   load_grammar_file, undeclared_forms)
-from kcdata.types import PRECISION_CENTURY, PRECISION_DAY, PRECISION_DECADE, PRECISION_MONTH, PRECISION_YEAR, TimeValue
+from kcdata.render.grammar import (
+    VARIABLE,
+    check_forms,
+    date_answer_forms,
+    date_forms,
+    load_grammar,
+    load_grammar_file,
+    undeclared_forms,
+)
+from kcdata.types import (
+    PRECISION_CENTURY,
+    PRECISION_DAY,
+    PRECISION_DECADE,
+    PRECISION_MONTH,
+    PRECISION_YEAR,
+    TimeValue,
+)
 
 MALE, FEMALE = "Q6581097", "Q6581072"
 

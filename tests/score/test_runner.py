@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from kcdata.errors import ConfigError
 from kcdata.score.data import read_done
 from kcdata.score.rows import score_rows
 from kcdata.score.runner import ModelRunner, ScoreConfig, build_prompt
@@ -178,6 +179,27 @@ def test_chat_template_prompt(tiny_tokenizer):
     assert text.startswith("<user> Context: The capital of France is Lyon.")
     assert text.endswith("<assistant>")
     assert build_prompt(tiny_tokenizer, "Q?") == "Question: Q?\nAnswer:"
+
+
+@pytest.mark.parametrize(
+    ("lang", "plain", "chat"),
+    [
+        ("de", "Kontext: K.\n\nFrage: Q?\nAntwort:", "Kontext: K.\n\nFrage: Q?\nAntworte mit wenigen Wörtern."),
+        ("fr", "Contexte : K.\n\nQuestion : Q?\nRéponse :", "Contexte : K.\n\nQuestion : Q?\nRéponds en quelques mots."),
+        ("ru", "Контекст: K.\n\nВопрос: Q?\nОтвет:", "Контекст: K.\n\nВопрос: Q?\nОтветь кратко, несколькими словами."),
+        ("it", "Context: K.\n\nQuestion: Q?\nAnswer:", "Context: K.\n\nQuestion: Q?\nAnswer with a short phrase."),
+    ],
+)
+def test_prompt_v2_frames_a_row_in_its_language_and_v1_in_english(tiny_tokenizer, lang, plain, chat):
+    import copy
+
+    assert build_prompt(tiny_tokenizer, "Q?", "K.", lang) == plain
+    assert build_prompt(tiny_tokenizer, "Q?", "K.", lang, "prompt_v1") == "Context: K.\n\nQuestion: Q?\nAnswer:"
+    tok = copy.deepcopy(tiny_tokenizer)
+    tok.chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}"
+    assert build_prompt(tok, "Q?", "K.", lang) == chat
+    with pytest.raises(ConfigError, match="unknown prompt version"):
+        build_prompt(tiny_tokenizer, "Q?", None, lang, "prompt_v9")
 
 
 def test_shared_prompt_scoring_equals_flat_scoring(tiny_model, rows):
