@@ -234,6 +234,23 @@ def request_key(
     return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
 
+SHORT_URL = 120
+"""Characters of a URL shown in a log line or message (a SPARQL query URL runs to thousands)."""
+
+
+def short_url(url: str, limit: int = SHORT_URL) -> str:
+    """``url`` cut to ``limit`` characters, saying how long it was (the full one is in the cache)."""
+    return url if len(url) <= limit else f"{url[: limit - 20]}… ({len(url)} chars)"
+
+
+def _no_network(err: OSError) -> bool:
+    """A failure that no retry fixes soon: the name does not resolve, or no route to the network."""
+    import errno
+    import socket
+
+    return isinstance(err, socket.gaierror) or err.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH)
+
+
 def _display_url(base: str, pairs: list[tuple[str, str]]) -> str:
     return base + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
 
@@ -420,7 +437,7 @@ class HttpClient:
             return cached
         if self.offline:
             raise OfflineCacheMiss(
-                f"offline: no cached response for {method} {shown} (cache key {key[:16]}…)",
+                f"offline: no cached response for {method} {short_url(shown)} (cache key {key[:16]}…)",
                 "run the same build once without --offline (with a User-Agent set) to fill the "
                 f"cache at {self.cache_dir}, or drop --offline",
             )
@@ -487,7 +504,17 @@ class HttpClient:
                 last, wait = err.reason, err.wait
             except TimeoutError as err:
                 last, wait = f"timed out after {timeout:g} s ({err})", None
-            except (OSError, http.client.HTTPException) as err:
+            except OSError as err:
+                if _no_network(err):  # waiting will not help: say so at once
+                    host = urllib.parse.urlsplit(send_url).hostname or send_url
+                    raise HttpError(
+                        f"{method} {short_url(shown)}: no network route to {host} ({type(err).__name__}: {err})",
+                        "check the network connection (and HTTPS_PROXY if you need one), or build from "
+                        "what is cached with --offline",
+                        url=shown,
+                    ) from None
+                last, wait = f"connection failed: {type(err).__name__}: {err}", None
+            except http.client.HTTPException as err:
                 last, wait = f"connection failed: {type(err).__name__}: {err}", None
             if attempt == self.max_retries:
                 break
@@ -496,11 +523,12 @@ class HttpClient:
                 delay = min(max(wait, 0.0), self.max_retry_after) + self.rng.random()
             self.stats["retries"] += 1
             log.warning(
-                "%s %s: %s; retry %d/%d in %.1f s", method, shown, last, attempt + 1, self.max_retries, delay
+                "%s %s: %s; retry %d/%d in %.1f s", method, short_url(shown), last, attempt + 1, self.max_retries,
+                delay,
             )
             self.sleep(delay)
         raise HttpError(
-            f"{method} {shown} failed after {self.max_retries + 1} attempts: {last}",
+            f"{method} {short_url(shown)} failed after {self.max_retries + 1} attempts: {last}",
             "the service may be down or overloaded: retry later; what was fetched "
             "so far is cached, so a rerun resumes",
             status=last_status,
@@ -514,7 +542,7 @@ class HttpClient:
         if not 200 <= raw.status < 300:
             snippet = raw.body[:200].decode("utf-8", "replace")
             raise HttpError(
-                f"HTTP {raw.status} for {shown}: {snippet}",
+                f"HTTP {raw.status} for {short_url(shown)}: {snippet}",
                 "check the request (ids, parameters); this status is not retried",
                 status=raw.status,
                 url=shown,

@@ -24,7 +24,7 @@ from kcdata.classify import classify, load_rules
 from kcdata.config import BuildConfig
 from kcdata.counterfactual import Pool, choose
 from kcdata.dates import parse_date
-from kcdata.errors import ConfigError, SkipItem
+from kcdata.errors import ConfigError, InputError, SkipItem
 from kcdata.facts import parse_entity
 from kcdata.facts.checks import BadValue, Quarantine
 from kcdata.facts.checks import echo as checks_echo
@@ -504,10 +504,23 @@ def classify_files(
     asked = list(relations or ())
     wanted = set(resolve_relations(asked or None, specs))
     quarantine = quarantine if quarantine is not None else Quarantine()
+    files = list(files)
     entities = [e for f in files for e in read_entities(f, quarantine)]
+    names = ", ".join("stdin" if str(f) == "-" else str(f) for f in files)
+    if not entities and not quarantine.errors:
+        raise InputError(f"{names}: no Wikibase entity found",
+                         "pass entity JSON: dump lines, Special:EntityData or wbgetentities output")
     store = LabelStore()
+    languages: set[str] = set()
     for e in entities:
-        store.add(parse_entity_info(e))
+        info = parse_entity_info(e)
+        store.add(info)
+        languages.update(info.labels)
+    if entities and language not in languages:
+        shown = ", ".join(sorted(languages)[:12]) + (" …" if len(languages) > 12 else "")
+        raise ConfigError(f"--lang {language!r}: no entity in {names} has a label in it "
+                          f"({'they have ' + shown if languages else 'they have no labels'})",
+                          "pass a language the entities are labelled in")
     load_label_table(label_table or sample_dir() / "labels.jsonl.gz", store, {language}, quarantine)
     for e in entities:
         for fact in parse_entity(e, "cli", None if all_relations and not asked else wanted):

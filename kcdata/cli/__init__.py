@@ -239,7 +239,7 @@ def _unavailable(name: str, error: Exception) -> click.Command:
     def cmd() -> None:
         raise click.ClickException(
             f"'kcdata {name}' is not available: {error}. Install the extra it needs, e.g. "
-            f"pip install 'kcdata[score]'"
+            "pip install '.[score]' in a kcdata checkout (kcdata is not on PyPI yet)"
         )
 
     return cmd

@@ -13,7 +13,7 @@ from kcdata.cli.options import as_of_option, relations_option
 
 @command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-@as_of_option
+@as_of_option(default_help="today")
 @relations_option("Only these relations.")
 @click.option("--lang", default="en", show_default=True, help="Language of the labels printed.")
 @click.option("--label-table", type=click.Path(dir_okay=False), default=None,

@@ -277,6 +277,21 @@ class _Progress:
         sys.stderr.flush()
 
 
+_NOTICED: set[str] = set()
+
+
+def _notice_slow_backends(backends: dict[str, str], gz: bool) -> None:
+    """Say once per process when the fast dump path is missing (its wheels are default
+    dependencies, but a platform without them falls back to the standard library's reader)."""
+    missing = [m for m, gone in (("isal", gz and backends["gzip"] != "isal"),
+                                 ("msgspec", backends["json"] == "dict"),
+                                 ("orjson", backends["json"] == "json")) if gone]
+    if missing and ", ".join(missing) not in _NOTICED:
+        _NOTICED.add(", ".join(missing))
+        log.warning("the fast dump path is not installed (%s missing): reading with the standard library, "
+                    "about 3x slower; pip install %s", ", ".join(missing), " ".join(missing))
+
+
 def iter_dump(
     path: str | os.PathLike[str],
     *,
@@ -357,6 +372,7 @@ def iter_dump(
         "gzip": GZIP_BACKEND,
         "json": RECORD_BACKEND if output in (DumpOutput.RECORDS, DumpOutput.LABELS) else JSON_BACKEND,
     }
+    _notice_slow_backends(stats.backends, str(path).endswith(".gz"))
     prog = _Progress(progress, f"dump {Path(path).name}")
     t0 = time.perf_counter()
     stream, raw = open_dump(path)

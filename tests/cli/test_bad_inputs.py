@@ -393,3 +393,40 @@ def test_export_refuses_a_repo_id_that_is_neither_a_repo_nor_a_folder(sample_bui
     assert not (tmp_path / "tasks").exists()
     ok = run("export", "lm-eval", sample_build, "--repo-id", sample_build, "--out", tmp_path / "tasks")
     assert ok.exit_code == 0 and list((tmp_path / "tasks").glob("*.yaml"))
+
+
+FIXTURE_ENTITY = ROOT.parent / "shared" / "fixtures" / "wikidata_entities" / "openrefine" / "Q16.json"
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "[]", '{"entities": {}}'])
+def test_classify_of_a_file_without_entities_is_an_error(tmp_path, content):
+    f = tmp_path / "empty.json"
+    f.write_text(content, encoding="utf-8")
+    res = run("classify", f)
+    assert res.exit_code == 1, res.output
+    assert error_line(res) == f"Error: {f}: no Wikibase entity found"
+
+
+def test_classify_in_a_language_no_entity_has_is_an_error(tmp_path):
+    f = tmp_path / "q.json"
+    shutil.copy(FIXTURE_ENTITY, f)
+    res = run("classify", f, "--lang", "xx")
+    assert res.exit_code == 1 and res.stdout == "", res.output
+    assert error_line(res).startswith(f"Error: --lang 'xx': no entity in {f} has a label in it (they have ")
+    ok = run("classify", f, "--lang", "de")
+    assert ok.exit_code == 0 and ok.stdout.count("\n") >= 1
+
+
+def test_classify_help_says_the_default_as_of_is_today():
+    res = run("classify", "--help")
+    assert "(default: today)" in res.output and "snapshot" not in res.output
+    assert "(default: the snapshot date)" in " ".join(run("build", "--help").output.split())
+
+
+@pytest.mark.parametrize("value", ["", " ", ",", " , "])
+def test_an_empty_list_option_is_an_error_not_everything(tmp_path, value):
+    for args in (["build", "--out", tmp_path / "o", "--langs", value],
+                 ["build", "--out", tmp_path / "o", "--relations", value]):
+        res = run(*args)
+        assert res.exit_code == 2 and "is empty" in res.output, res.output
+        assert not (tmp_path / "o").exists()

@@ -348,3 +348,26 @@ def test_stdlib_fallback_without_fast_extras(closed_dump, tmp_path, monkeypatch)
     raw.close()
     got = list(iter_dump(gz, output=DumpOutput.SLIM, relations=RELATIONS))
     assert got == expected(dump_lines(FIRST50), RELATIONS, references=False)
+
+
+def test_a_reader_without_the_fast_path_says_so_once(monkeypatch, caplog):
+    """isal, msgspec and orjson are default dependencies; where a platform lacks them the build
+    still runs, 3x slower, and says why (issue 13)."""
+    from kcdata.sources import dump as dump_mod
+
+    monkeypatch.setattr(dump_mod, "GZIP_BACKEND", "gzip")
+    monkeypatch.setattr(dump_mod, "RECORD_BACKEND", "dict")
+    monkeypatch.setattr(dump_mod, "_NOTICED", set())
+    with caplog.at_level("WARNING", logger="kcdata.sources.dump"):
+        first = list(dump_mod.iter_dump(WDTK, relations=["P31"]))
+        list(dump_mod.iter_dump(WDTK, relations=["P31"]))
+    notices = [r.getMessage() for r in caplog.records if "fast dump path" in r.getMessage()]
+    assert notices == ["the fast dump path is not installed (isal, msgspec missing): reading with the "
+                       "standard library, about 3x slower; pip install isal msgspec"]
+    assert first  # and it still reads
+
+
+def test_the_fast_path_is_installed_here():
+    from kcdata.sources import dump as dump_mod
+
+    assert (dump_mod.GZIP_BACKEND, dump_mod.RECORD_BACKEND) == ("isal", "msgspec")

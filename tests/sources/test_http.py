@@ -261,3 +261,34 @@ def test_client_from_config_always_caches(monkeypatch, tmp_path):
     monkeypatch.delenv("KCDATA_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "kcdata" / "http"
+
+
+def test_no_network_fails_at_once_saying_so(make_client, caplog):
+    """A name that does not resolve (what an offline machine gives) is not retried for half a
+    minute as if the service were overloaded (issue 13)."""
+    import socket
+
+    calls = []
+
+    def offline(method, url, headers, body, timeout):
+        calls.append(url)
+        raise socket.gaierror(-2, "Name or service not known")
+
+    long_query = {"format": "json", "query": "SELECT ?s WHERE { ?s ?p ?o } " * 40}
+    with pytest.raises(HttpError) as err:
+        make_client(transport=offline).get_json("https://query.wikidata.org/sparql", long_query)
+    assert len(calls) == 1
+    msg = str(err.value)
+    assert "no network route to query.wikidata.org" in msg and "--offline" in err.value.remedy
+    assert "overloaded" not in msg + err.value.remedy
+    assert len(msg.splitlines()[0]) < 250 and "chars)" in msg  # the 1,300-character URL is cut
+
+
+def test_retry_log_lines_cut_long_urls(loopback, make_client, caplog):
+    loopback.route("/w/api.php", ok())
+    loopback.script("/w/api.php", Reply(reset=True))
+    params = {**PARAMS, "ids": "|".join(f"Q{i}" for i in range(1, 200))}
+    with caplog.at_level("WARNING", logger="kcdata.http"):
+        make_client().get_json(API, params)
+    (line,) = [r.getMessage() for r in caplog.records if "retry 1/" in r.getMessage()]
+    assert len(line) < 250 and "chars)" in line
