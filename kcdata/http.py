@@ -239,8 +239,16 @@ SHORT_URL = 120
 
 
 def short_url(url: str, limit: int = SHORT_URL) -> str:
-    """``url`` cut to ``limit`` characters, saying how long it was (the full one is in the cache)."""
-    return url if len(url) <= limit else f"{url[: limit - 20]}… ({len(url)} chars)"
+    """``url`` for a message or log line: a long query parameter value (a SPARQL query, hundreds of
+    ids) is cut to its first 40 characters and its length, so every parameter name stays visible;
+    the full URL is in the cache entry."""
+    if len(url) <= limit:
+        return url
+    base, _, query = url.partition("?")
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    parts = [urllib.parse.urlencode([(k, v if len(v) <= 60 else v[:40])]) + ("" if len(v) <= 60 else f"…({len(v)} chars)")
+             for k, v in pairs]
+    return base + ("?" + "&".join(parts) if parts else "")
 
 
 def _no_network(err: OSError) -> bool:

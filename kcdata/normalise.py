@@ -56,8 +56,29 @@ def normalize_answer(text: str, language: str | None = "en") -> str:
     Returns:
         The normalised string, ``""`` for empty or punctuation-only input.
     """
+    text = text or ""
+    return (_normalize_short if len(text) <= SHORT_TEXT else _normalize_long)(text, language)
+
+
+SHORT_TEXT = 200
+"""Texts up to this length (labels, aliases, answers) are normalised through a large cache, longer
+ones (passages) through a small one: a build compares every candidate substitute's forms with the
+true ones and with the row's passage, fact after fact, and would otherwise normalise each again."""
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _normalize_short(text: str, language: str | None) -> str:
+    return _normalize(text, language)
+
+
+@functools.lru_cache(maxsize=256)
+def _normalize_long(text: str, language: str | None) -> str:
+    return _normalize(text, language)
+
+
+def _normalize(text: str, language: str | None) -> str:
     lang = (language or "en").split("-")[0].lower()
-    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = unicodedata.normalize("NFKC", text).casefold()
     if lang in {"fr", "it"}:
         text = _ELISION.sub(" ", text)
     text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)

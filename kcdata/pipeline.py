@@ -298,6 +298,26 @@ def is_build(folder: Path) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("tool_version"), str) and not schema_problems(doc, "manifest", str(path))
 
 
+def foreign_files(folder: Path, limit: int = 5) -> list[str]:
+    """Files under a build folder that its manifest does not list (a user's notes, scores, a release
+    record's ``config.yaml``): replacing the folder would delete them. At most ``limit``, sorted."""
+    try:
+        listed = set(json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["files"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        listed = set()
+    listed.add("manifest.json")
+    extra = []
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if rel not in listed:
+            extra.append(rel)
+            if len(extra) >= limit:
+                break
+    return extra
+
+
 def _safe_out(out_dir: Path) -> None:
     if str(out_dir) in ("", "."):
         raise ConfigError(f"--out {str(out_dir)!r} is not a build folder name", "name a new folder, e.g. --out kcdata-out")
@@ -310,6 +330,12 @@ def _safe_out(out_dir: Path) -> None:
         raise ConfigError(
             f"{out_dir} is not empty and is not a kcdata build; refusing to replace it",
             "choose an empty or new --out folder",
+        )
+    if out_dir.is_dir() and (extra := foreign_files(out_dir)):
+        raise ConfigError(
+            f"{out_dir} holds files its build did not write ({', '.join(extra)}); refusing to replace it, "
+            "they would be lost",
+            "move them out of the folder, or choose another --out",
         )
 
 
@@ -575,6 +601,11 @@ def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = T
 
     config_path, _ = read_record(release_dir)
     config = load_config(config_path, offline=True if offline else None)
+    if out_dir is not None:
+        record, target = Path(release_dir).resolve(), Path(out_dir).resolve()
+        if target == record or record in target.parents or target in record.parents:
+            raise ConfigError(f"--out {out_dir} is the release record {release_dir}, inside it or above it",
+                              "rebuild into another folder (or leave --out out for a temporary one)")
     if out_dir is None:
         out_dir = Path(tempfile.mkdtemp(prefix=f"kcdata-rebuild-{Path(release_dir).name}-"))
     log.info("rebuilding %s into %s", release_dir, out_dir)

@@ -21,6 +21,8 @@ from kcdata.cli import main
 from kcdata.fileio import exchange_dirs, leftovers, recover
 from kcdata.pipeline import is_build
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def _tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -165,3 +167,28 @@ def test_schema_messages_never_echo_a_huge_value(tmp_path):
     cfg.write_text('seed: "' + "9" * 200_000 + '"\n')
     res = CliRunner().invoke(main, ["build", str(cfg), "--out", str(tmp_path / "out")])
     assert res.exit_code != 0 and "does not match" in res.output and len(res.output) < 2000
+
+
+def test_a_build_folder_holding_files_it_did_not_write_is_never_replaced(sample_build, tmp_path):
+    """A user's notes or scores saved inside a build, or a release record (its manifest is ours,
+    its config.yaml is not in it), are never deleted by a build or a rebuild into that folder."""
+    out = tmp_path / "b"
+    shutil.copytree(sample_build, out)
+    (out / "scores").mkdir()
+    (out / "scores" / "run1.jsonl").write_text("{}\n", encoding="utf-8")
+    (out / "NOTES.txt").write_text("mine", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "kcdata", "build", "--out", str(out), "--langs", "en"],
+                         capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "holds files its build did not write (NOTES.txt, scores/run1.jsonl)" in res.stderr
+    assert (out / "NOTES.txt").read_text(encoding="utf-8") == "mine" and (out / "scores" / "run1.jsonl").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+
+    record = tmp_path / "rel"
+    shutil.copytree(ROOT / "releases" / "kcdata-sample" / "0.3.0", record)
+    before = sorted(p.name for p in record.iterdir())
+    for args in (["build", "--out", str(record)], ["rebuild", str(record), "--out", str(record)],
+                 ["rebuild", str(record), "--out", str(record / "inside")]):
+        res = subprocess.run([sys.executable, "-m", "kcdata", *args], capture_output=True, text=True)
+        assert res.returncode == 1 and "Error: " in res.stderr and "Traceback" not in res.stderr, res.stderr
+        assert sorted(p.name for p in record.iterdir()) == before, args

@@ -291,4 +291,4 @@ def test_retry_log_lines_cut_long_urls(loopback, make_client, caplog):
     with caplog.at_level("WARNING", logger="kcdata.http"):
         make_client().get_json(API, params)
     (line,) = [r.getMessage() for r in caplog.records if "retry 1/" in r.getMessage()]
-    assert len(line) < 250 and "chars)" in line
+    assert len(line) < 300 and "chars)" in line and "…(" in line
