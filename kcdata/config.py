@@ -72,8 +72,15 @@ def from_dict(data: dict[str, Any], where: str = "config") -> BuildConfig:
     from kcdata.dates import parse_date
     from kcdata.schemas import check_document
 
+    for key in ("relations", "subjects", "languages"):
+        if isinstance(data.get(key), list | tuple) and not data[key]:
+            raise ConfigError(f"{where}: {key}: [] selects nothing",
+                              f"list the {key} to build, or leave {key} out for the default")
     if data.get("as_of") is not None:
-        parse_date(str(data["as_of"]))  # a clear "bad date ... use YYYY-MM-DD" before the schema
+        try:
+            parse_date(str(data["as_of"]))  # a clear "bad date ... use YYYY-MM-DD" before the schema
+        except ConfigError as e:
+            raise ConfigError(e.message if where == "flags" else f"{where}: as_of: {e.message}", e.remedy) from None
     check_document(data, "build_config", where)
     kwargs = dict(data)
     for k in _TUPLES:
@@ -103,7 +110,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> BuildConfig
                 "a dump or entity files go to --source-path (or after --source dump/files)",
             ) from None
         if loaded is None:
-            loaded = {}
+            raise ConfigError(f"{p}: the build config is empty",
+                              "write the settings to change (see the README, `kcdata build`), or omit the file for the defaults")
         if not isinstance(loaded, dict):
             raise ConfigError(f"{p}: a build config must be a YAML mapping")
         data.update(loaded)

@@ -233,3 +233,22 @@ def tree_size(path: str | os.PathLike[str]) -> int:
         return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
     except OSError:
         return 0
+
+
+def not_a_file(path: Path | str) -> str | None:
+    """Why ``path`` cannot be read as a file ("no such file", "is a folder, not a file", "is not a
+    regular file (a device, pipe or socket)"), or None when it is a regular file."""
+    import stat
+
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a device, pipe or socket)"
+    return None

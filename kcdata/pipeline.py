@@ -354,6 +354,11 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
     """
     out_dir = Path(out_dir)
     _safe_out(out_dir)
+    if config.source_path and Path(config.source_path).is_dir():
+        src, target = Path(config.source_path).resolve(), Path(out_dir).resolve()
+        if target == src or src in target.parents:
+            raise ConfigError(f"--out {out_dir} is inside the source folder {config.source_path}: the next build "
+                              "would read its own output as input", "write the build outside the source folder")
     quarantine = Quarantine(strict=strict)
     snapshot = load_source(config, http_client, quarantine)
     as_of = parse_date(config.as_of) if config.as_of else None

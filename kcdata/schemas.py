@@ -167,6 +167,37 @@ def load_yaml_file(path: Any) -> dict:
     return data
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        super().__init__(key)
+        self.key, self.line = key, line
+
+
+@functools.lru_cache(maxsize=1)
+def _plain_loader():
+    """``yaml.SafeLoader`` that keeps dates as the strings they are written as (``as_of:
+    2020-01-01`` unquoted, and ``2020-02-30`` left for the date check to name) and refuses a key
+    given twice in one mapping."""
+    import yaml
+
+    class PlainLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str | int | float | bool) and key in seen:
+                    raise _DuplicateKey(str(key), key_node.start_mark.line + 1)
+                if isinstance(key, str | int | float | bool):
+                    seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    PlainLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return PlainLoader
+
+
 def load_yaml(text: str, where: str) -> Any:
     """Parse a YAML document safely: at most :data:`MAX_YAML_BYTES` and :data:`MAX_YAML_NODES`
     values with aliases expanded (a 1 KB file of nested aliases, "billion laughs", would otherwise
@@ -179,13 +210,17 @@ def load_yaml(text: str, where: str) -> Any:
 
     if len(text) > MAX_YAML_BYTES:
         raise ConfigError(f"{where}: {len(text)} characters, more than a YAML file here may hold ({MAX_YAML_BYTES})")
+    loader = _plain_loader()
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=loader)
         if node is not None and _expanded_size(node, {}) > MAX_YAML_NODES:
             raise ConfigError(f"{where}: more than {MAX_YAML_NODES} values once its aliases (*name) are expanded",
                               "write the values out instead of nesting aliases")
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)  # noqa: S506 (a SafeLoader subclass)
+    except _DuplicateKey as e:
+        raise ConfigError(f"{where}: line {e.line}: key {_cut(e.key, 80)!r} given twice",
+                          "keep one of them (YAML would silently use the last)") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{where}: invalid YAML ({_cut(str(e))})") from None
+        raise ConfigError(f"{where}: invalid YAML ({' '.join(_cut(str(e)).split())})") from None
     except RecursionError:
         raise ConfigError(f"{where}: YAML nested too deeply") from None

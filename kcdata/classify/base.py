@@ -103,7 +103,10 @@ def dispute_evidence(current: tuple[Statement, ...], rules: RuleConfig) -> list[
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
-    """The same day ``years`` years earlier (28 February for a 29 February)."""
+    """The same day ``years`` years earlier (28 February for a 29 February; 1 January of year 1,
+    the earliest date Python has, when that is earlier still)."""
+    if day.year - years < dt.MINYEAR:
+        return dt.date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:

@@ -32,6 +32,9 @@ def audit(path, as_json, nli_model) -> None:
     from kcdata.validate.audit import audit_path
 
     report = audit_path(Path(path), nli_model)
+    if report.rows == 0:
+        raise ValidationError(f"{path} holds no rows: nothing to audit",
+                              "pass a built folder, one of its parquet files, or a JSONL file of rows")
     click.echo(report.table(), err=True)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, sort_keys=True))

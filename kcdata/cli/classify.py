@@ -46,6 +46,9 @@ def classify(files, as_of, relations, lang, label_table, all_relations, strict) 
     from kcdata.pipeline import classify_files
 
     day = parse_date(as_of) if as_of else dt.date.today()
+    if day > dt.date.today():
+        raise InputError(f"--as-of {day.isoformat()} is in the future: the data only says what held up to today",
+                         "pass today or an earlier date (or leave --as-of out for today)")
     shown = [0]
 
     def warn(message: str) -> None:
@@ -54,15 +57,21 @@ def classify(files, as_of, relations, lang, label_table, all_relations, strict) 
             click.echo(f"warning: {message}", err=True)
 
     quarantine = Quarantine(strict=strict, warn=warn)
+    printed = 0
     for out in classify_files(files, day, relations, lang, Path(label_table) if label_table else None,
                               all_relations, quarantine=quarantine):
         click.echo(json.dumps(out, ensure_ascii=False))
+        printed += 1
+    if not printed and not quarantine.errors:
+        which = ", ".join(relations) if relations else "the relations with templates (--all-relations for every one)"
+        click.echo(f"note: no facts of {which} in {', '.join(files)}", err=True)
     if shown[0] > MAX_WARNINGS:
         click.echo(f"warning: ... and {shown[0] - MAX_WARNINGS} more", err=True)
     if quarantine.errors:
         reasons = ", ".join(f"{k}={v}" for k, v in sorted(quarantine.counts.items()))
+        rest = "the other facts are printed above" if printed else "no other fact was found"
         raise InputError(f"skipped {quarantine.errors} malformed line(s), entities or statements ({reasons}); "
-                         "the other facts are printed above",
+                         f"{rest}",
                          "fix or drop them, or pass --strict to stop at the first")
 
 

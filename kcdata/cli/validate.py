@@ -11,7 +11,8 @@ from kcdata.cli import command
 
 @command()
 @click.argument("path", type=click.Path())
-@click.option("--max-errors", default=200, show_default=True, help="Stop listing after this many.")
+@click.option("--max-errors", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Stop listing after this many.")
 def validate(path, max_errors) -> None:
     """Validate a built dataset folder (parquet + manifest hashes) or a JSONL file of rows.
 

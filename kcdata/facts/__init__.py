@@ -23,6 +23,7 @@ from typing import IO, Any
 from kcdata.errors import InputError
 from kcdata.facts import checks
 from kcdata.facts.checks import BadValue, Quarantine
+from kcdata.fileio import not_a_file
 from kcdata.types import PRECISION_YEAR, Entity, Fact, Statement, TimeValue, Value
 
 _PREFIX = {"item": "Q", "property": "P", "lexeme": "L"}
@@ -578,8 +579,8 @@ def read_entities(path: str | Path, quarantine: Quarantine | None = None,
         yield from iter_entities(getattr(sys.stdin, "buffer", sys.stdin), name or "<stdin>", quarantine)
         return
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file", "check the path; use '-' to read from stdin")
+    if (why := not_a_file(p)) is not None:
+        raise InputError(f"{p}: {why}", "pass entity JSON files (or JSONL, gzip too); use '-' to read from stdin")
     try:
         with _open_binary(p) as fh:
             yield from iter_entities(fh, name or str(p), quarantine)

@@ -40,8 +40,18 @@ REQUIRED_FIELDS = (
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
+    with path.open(encoding="utf-8", errors="strict") as fh:
+        lines = iter(fh)
+        lineno = 0
+        while True:
+            lineno += 1
+            try:
+                line = next(lines)
+            except StopIteration:
+                break
+            except UnicodeDecodeError:
+                raise InputError(f"{path}:{lineno}: not UTF-8 text (a rows .jsonl file is JSON Lines)",
+                                 remedy="pass a built folder, a .parquet file of rows or a rows .jsonl file") from None
             if not line.strip():
                 continue
             try:

@@ -139,11 +139,13 @@ def load_label_table(path: Path, store: LabelStore, languages: set[str] | None =
     (``name``: the file's name in its records; default: the path).
     """
     opener = gzip.open if path.suffix == ".gz" else open
+    rows = 0
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
+                rows += 1
                 try:
                     r = loads(line)
                     qid, lang, label = r["id"], r["lang"], r["label"]
@@ -162,6 +164,9 @@ def load_label_table(path: Path, store: LabelStore, languages: set[str] | None =
                     store.add_label(qid, lang, label)
     except (OSError, EOFError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read label table ({e})") from None
+    if not rows:
+        raise InputError(f"{path}: the label table holds no labels",
+                         "pass a JSONL(.gz) table of {id, lang, label} rows, or leave the option out")
 
 
 def load_sample(root: Path | None = None, quarantine: Quarantine | None = None) -> Snapshot:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kcdata.errors import InputError
+from kcdata.fileio import not_a_file
 from kcdata.schemas import Problem, problems
 
 
@@ -60,8 +61,10 @@ def iter_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             for i, row in enumerate(_parquet_rows(f)):
                 yield f"{f.relative_to(path)}#{i}", row
         return
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    if (why := not_a_file(path)) is not None:
+        raise InputError(f"{path}: {why}", "pass a built folder, one of its parquet files, or a rows .jsonl file")
     try:
         with open(path, "rb") as fh:
             head = fh.read(len(PARQUET_MAGIC))
@@ -142,6 +145,9 @@ def validate_path(path: Path) -> tuple[int, list[Problem]]:
         rid = str(row.get("id", loc))
         where = f"{rid} ({loc})"
         found.extend(row_problems(row, where))
+        config = loc.split("/")[0] if "/" in loc else None
+        if config in ("static", "temporal", "disputable") and row.get("kind") != config:
+            found.append(Problem(where, "$.kind", f"a {row.get('kind')!r} row in the {config} config's folder"))
         if rid in seen_ids:
             found.append(Problem(where, "$.id", f"duplicate id, first seen at {seen_ids[rid]}"))
         seen_ids.setdefault(rid, loc)
@@ -190,4 +196,8 @@ def _check_manifest(folder: Path) -> list[Problem]:
             found.append(Problem("manifest.json", f"$.files.{rel}", "file listed but missing"))
         elif sha256_file(f) != digest:
             found.append(Problem("manifest.json", f"$.files.{rel}", "sha256 does not match the file"))
+    for f in sorted(folder.glob("*/*.parquet")):  # read as rows above, but no push or release carries it
+        rel = f.relative_to(folder).as_posix()
+        if rel not in files:
+            found.append(Problem("manifest.json", "$.files", f"{rel} is not listed: a file the build did not write"))
     return found

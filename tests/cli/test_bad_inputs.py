@@ -121,8 +121,8 @@ def test_audit_of_a_missing_path_and_of_an_empty_file(tmp_path: Path) -> None:
     assert res.exit_code == 1 and f"{tmp_path / 'nope'}: no such file" in error_line(res)
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n")
-    res = run("audit", empty)
-    assert res.exit_code == 0 and "0 rows audited" in res.output
+    res = run("audit", empty)  # as validate: no rows is nothing to audit, not a pass (issue 13)
+    assert res.exit_code == 1 and "holds no rows: nothing to audit" in error_line(res)
 
 
 # ------------------------------------------------------------------- push-to-hub, release, export
@@ -430,3 +430,99 @@ def test_an_empty_list_option_is_an_error_not_everything(tmp_path, value):
         res = run(*args)
         assert res.exit_code == 2 and "is empty" in res.output, res.output
         assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(("yaml_text", "message"), [
+    ("", "the build config is empty"),
+    ("# nothing but a comment\n", "the build config is empty"),
+    ("relations: []\n", "relations: [] selects nothing"),
+    ("subjects: []\n", "subjects: [] selects nothing"),
+    ("seed: 1\nseed: 2\n", "line 2: key 'seed' given twice"),
+    ("as_of: 2020-02-30\n", "as_of: bad date '2020-02-30'"),
+])
+def test_build_configs_that_select_nothing_or_say_two_things_are_refused(tmp_path, yaml_text, message):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml_text, encoding="utf-8")
+    res = run("build", cfg, "--out", tmp_path / "o")
+    assert res.exit_code == 1, res.output
+    assert error_line(res) == f"Error: {cfg}: {message}"
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unquoted_yaml_date_is_the_date_it_says(tmp_path):
+    from kcdata.config import load_config
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("as_of: 2020-01-01\n", encoding="utf-8")
+    assert load_config(cfg).as_of == "2020-01-01"
+
+
+def test_a_far_past_as_of_is_not_a_crash(tmp_path):
+    res = run("build", "--as-of", "0001-01-01", "--out", tmp_path / "o", "--relations", "P36", "--langs", "en")
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("cmd", ["validate", "audit", "classify"])
+def test_a_folder_or_a_device_is_named_as_such(tmp_path, cmd):
+    if cmd == "classify":
+        res = run(cmd, tmp_path)
+        assert error_line(res) == f"Error: {tmp_path}: is a folder, not a file"
+    res = run(cmd, "/dev/null")
+    assert res.exit_code == 1
+    assert error_line(res) == "Error: /dev/null: is not a regular file (a device, pipe or socket)"
+
+
+def test_score_data_that_is_not_text_is_one_error(tmp_path):
+    bad = tmp_path / "x.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    res = run("score", "--model", tmp_path / "nope", "--data", bad)
+    assert res.exit_code == 1
+    assert error_line(res) == f"Error: {bad}:1: not UTF-8 text (a rows .jsonl file is JSON Lines)"
+
+
+def test_audit_of_no_rows_is_an_error(tmp_path):
+    (tmp_path / "e.jsonl").write_text("\n\n", encoding="utf-8")
+    res = run("audit", tmp_path / "e.jsonl")
+    assert res.exit_code == 1 and error_line(res) == f"Error: {tmp_path / 'e.jsonl'} holds no rows: nothing to audit"
+
+
+def test_validate_max_errors_must_be_positive(sample_build):
+    res = run("validate", sample_build, "--max-errors", "-5")
+    assert res.exit_code == 2 and "-5 is not in the range x>=1" in res.output
+
+
+def test_validate_finds_parquet_the_manifest_does_not_list_and_rows_in_the_wrong_config(sample_build, tmp_path):
+    ds = tmp_path / "ds"
+    shutil.copytree(sample_build, ds)
+    shutil.copy(ds / "temporal" / "test-00000-of-00001.parquet", ds / "static" / "test-00001-of-00002.parquet")
+    res = run("validate", ds)
+    assert res.exit_code == 1
+    assert ("manifest.json: $.files: static/test-00001-of-00002.parquet is not listed: a file the build did not "
+            "write") in res.stdout
+    assert "$.kind: a 'temporal' row in the static config's folder" in res.stdout
+
+
+def test_classify_says_what_it_did_not_find(tmp_path):
+    f = tmp_path / "q.json"
+    shutil.copy(FIXTURE_ENTITY, f)
+    res = run("classify", f, "--relations", "P1376")
+    assert res.exit_code == 0 and res.stdout == ""
+    assert f"note: no facts of P1376 in {f}" in res.stderr
+    future = run("classify", f, "--as-of", "3000-01-01")
+    assert future.exit_code == 1 and "is in the future" in error_line(future)
+    (tmp_path / "labels.jsonl").write_text("", encoding="utf-8")
+    empty = run("classify", f, "--label-table", tmp_path / "labels.jsonl")
+    assert empty.exit_code == 1 and error_line(empty) == f"Error: {tmp_path / 'labels.jsonl'}: the label table holds no labels"
+    broken = tmp_path / "x.json"
+    broken.write_bytes(b"\xff\xfe")
+    res = run("classify", broken)
+    assert res.exit_code == 1 and "no other fact was found" in error_line(res)
+
+
+def test_a_files_build_may_not_write_into_its_source_folder(tmp_path):
+    src = tmp_path / "ents"
+    src.mkdir()
+    shutil.copy(FIXTURE_ENTITY, src / "Q16.json")
+    res = run("build", "--source", "files", "--source-path", src, "--out", src / "out")
+    assert res.exit_code == 1 and "is inside the source folder" in error_line(res)
+    assert sorted(p.name for p in src.iterdir()) == ["Q16.json"]
