@@ -117,6 +117,14 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
     path = Path(config.source_path)
     if not path.is_file():
         raise ConfigError(f"dump {path} not found", "pass the path of a Wikidata JSON dump")
+    date = dump_date(path)
+    if date is None and config.as_of is None:  # said before the first pass, not after both
+        raise ConfigError(
+            f"{path.name} does not say its date (Wikimedia names dumps wikidata-YYYYMMDD-all.json.gz; "
+            "latest-all.json.gz is a link to the newest)",
+            "pass --as-of YYYY-MM-DD, the date the dump was made (see the dump folder's listing), or "
+            "keep the dated file name")
+    date = date or config.as_of  # the date the user states for an undated dump
     store = LabelStore()
     table = Path(config.label_table) if config.label_table else None
     # The second pass reads labels *and aliases* of referenced entities from the dump itself; a
@@ -136,7 +144,6 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
         store.add(info)
     if table is not None:
         load_label_table(table, store, quarantine=quarantine)
-    date = dump_date(path)
     return Snapshot(name=path.name, date=date, entities=[], labels=store, provenance=prov, kind="dump",
                     path=str(path), dump_date=date, facts=facts)
 

@@ -176,7 +176,7 @@ def test_truncated_gzip_is_reported_with_offsets_and_a_build_writes_nothing(clos
     good = tmp_path / "in" / "wikidata-20250101-all.json.gz"
     good.parent.mkdir()
     good.write_bytes(data)
-    bad = tmp_path / "in" / "cut.json.gz"
+    bad = tmp_path / "in" / "wikidata-20250101-cut.json.gz"
     bad.write_bytes(data[: len(data) // 2])
     with pytest.raises(DumpError) as err:
         list(iter_dump(bad, output=DumpOutput.SLIM, relations=RELATIONS))
@@ -371,3 +371,25 @@ def test_the_fast_path_is_installed_here():
     from kcdata.sources import dump as dump_mod
 
     assert (dump_mod.GZIP_BACKEND, dump_mod.RECORD_BACKEND) == ("isal", "msgspec")
+
+
+def test_an_undated_dump_needs_as_of_before_any_reading(closed_dump, tmp_path, monkeypatch):
+    """latest-all.json.gz does not say its date: the build asks for --as-of at once (issue 14,
+    "fail early"), and with it takes that date as the dump's."""
+    from kcdata.config import BuildConfig
+    from kcdata.errors import ConfigError
+    from kcdata.pipeline import run_build
+
+    undated = tmp_path / "latest-all.json"
+    shutil.copy(closed_dump, undated)
+    read = []
+    monkeypatch.setattr(dump, "open_dump", lambda *a, **k: read.append(a) or (_ for _ in ()).throw(AssertionError))
+    base = dict(source="dump", source_path=str(undated), relations=("P36", "P1082"), languages=("en",),
+                wikipedia=False)
+    with pytest.raises(ConfigError, match=r"latest-all\.json does not say its date") as err:
+        run_build(BuildConfig(**base), tmp_path / "out")
+    assert "--as-of" in err.value.remedy and read == []
+    monkeypatch.undo()
+    result = run_build(BuildConfig(as_of="2025-01-01", **base), tmp_path / "out")
+    dated = run_build(BuildConfig(as_of="2025-01-01", **{**base, "source_path": str(closed_dump)}), tmp_path / "o2")
+    assert result.rows == dated.rows and sum(result.rows.values()) > 0
