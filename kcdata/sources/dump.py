@@ -167,8 +167,11 @@ class _TellProxy:
         self._stream = stream
 
     def tell(self) -> int:
+        """The compressed file's position (the reader thread reads a block or two ahead), -1 unknown."""
+        reader = getattr(self._stream, "raw", None)  # isal's _ThreadedGzipReader
+        compressed = getattr(reader, "raw", None) or getattr(reader, "fileobj", None)
         try:
-            return int(self._stream.raw.tell()) if hasattr(self._stream, "raw") else -1
+            return int(compressed.tell()) if compressed is not None else -1
         except (OSError, ValueError, AttributeError):
             return -1
 
@@ -256,25 +259,38 @@ def iter_chunks(
 
 
 class _Progress:
-    def __init__(self, enabled: bool, label: str, every: float = 2.0) -> None:
-        self.enabled = enabled
-        self.label = label
-        self.every = every
+    """A tqdm bar over the dump file's bytes (rate, ETA), with entities/s and kept in its postfix."""
+
+    def __init__(self, enabled: bool, label: str, path: str | os.PathLike[str]) -> None:
+        from tqdm.auto import tqdm
+
         self.t0 = time.perf_counter()
-        self.next = self.t0 + every
+        self.raw: Any = None
+        try:
+            total = os.path.getsize(path)
+        except OSError:
+            total = None
+        self.bar = tqdm(total=total, desc=label, unit="B", unit_scale=True, disable=not enabled,
+                        mininterval=2.0, file=sys.stderr, dynamic_ncols=True, leave=True)
 
     def update(self, stats: DumpStats, final: bool = False) -> None:
-        now = time.perf_counter()
-        if not self.enabled or (now < self.next and not final):
+        if self.bar.disable:
             return
-        self.next = now + self.every
-        dt = max(now - self.t0, 1e-9)
-        sys.stderr.write(
-            f"\r{self.label}: {stats.bytes_in / 1e6:,.0f} MB, {stats.entities:,} entities "
-            f"({stats.entities / dt:,.0f} entities/s, {stats.bytes_in / 1e6 / dt:,.0f} MB/s), "
-            f"{stats.results:,} kept" + ("\n" if final else "")
-        )
-        sys.stderr.flush()
+        try:
+            pos = self.raw.tell() if self.raw is not None else None
+        except (OSError, ValueError, AttributeError):
+            pos = None
+        if pos is None or pos < 0 or (self.bar.total and pos > self.bar.total):
+            pos = self.bar.n  # position unknown: the bar stands, the postfix moves
+        if final and self.bar.total:
+            pos = self.bar.total
+        if pos > self.bar.n:
+            self.bar.update(pos - self.bar.n)
+        rate = stats.entities / max(time.perf_counter() - self.t0, 1e-9)
+        self.bar.set_postfix_str(f"{stats.entities:,} entities ({rate:,.0f} entities/s), {stats.results:,} kept",
+                                 refresh=False)
+        if final:
+            self.bar.close()
 
 
 _NOTICED: set[str] = set()
@@ -373,9 +389,10 @@ def iter_dump(
         "json": RECORD_BACKEND if output in (DumpOutput.RECORDS, DumpOutput.LABELS) else JSON_BACKEND,
     }
     _notice_slow_backends(stats.backends, str(path).endswith(".gz"))
-    prog = _Progress(progress, f"dump {Path(path).name}")
+    prog = _Progress(progress, f"dump {Path(path).name}", path)
     t0 = time.perf_counter()
     stream, raw = open_dump(path)
+    prog.raw = raw
     try:
         # Lines are counted by whoever scans a chunk (skipping the bytes of the lines it
         # parses), not by the reader; `line` is the first line of the next chunk to be taken,

@@ -278,6 +278,9 @@ def test_progress_on_stderr_with_entities_per_second(closed_dump, capfd):
     list(iter_dump(closed_dump, relations={"P6"}, progress=True))
     err = capfd.readouterr().err
     assert "entities/s" in err and "49 entities" in err
+    # a tqdm bar over the file's bytes: size, 100 % at the end, a byte rate and ETA fields
+    size = closed_dump.stat().st_size
+    assert "100%" in err and "B/s" in err and f"{size / 1e6:.2f}M" in err, err
 
 
 def test_dump_build_gives_the_sample_rows(tmp_path):
