@@ -253,12 +253,22 @@ def export_lm_eval(
         ``kcdata_<name>.yaml`` (and, v2, ``kcdata_<name>_chat.yaml``).
 
     Raises:
-        ExportError: no repo id is known, or the folder has no configs.
+        ExportError: no repo id is known, the folder has no configs, a built file changed since the
+            build (sha256, as push-to-hub checks), a local ``repo_id`` folder lacks a config's
+            parquet, ``revision`` is empty or not a ref name, or ``out_dir`` lies inside a build.
     """
     from kcdata.fileio import write_atomic
+    from kcdata.publish.hub import check_files, ref_problem
+    from kcdata.publish.release import refuse_inside_build
 
     dataset_dir = Path(dataset_dir)
     manifest = read_manifest(dataset_dir, ExportError)
+    if revision is not None and (why := ref_problem(revision)):
+        raise ExportError(
+            f"--revision {revision!r} is not a valid Hub revision: {why}",
+            "pass a commit id, tag or branch, or leave --revision out to pin the pushed commit",
+        )
+    refuse_inside_build(Path(out_dir), "--out", ExportError)
     hub = manifest.get("hub") or {}
     repo_id = repo_id or hub.get("repo_id")
     if not repo_id:
@@ -266,7 +276,8 @@ def export_lm_eval(
             "no Hub repository known for this dataset",
             "push it first with `kcdata push-to-hub`, or pass --repo-id NAMESPACE/NAME",
         )
-    if not Path(repo_id).is_dir():
+    local = Path(repo_id).is_dir()
+    if not local:
         from huggingface_hub.utils import HFValidationError, validate_repo_id
 
         try:
@@ -283,6 +294,15 @@ def export_lm_eval(
         raise ExportError(f"{dataset_dir} declares no config", "rebuild the dataset with `kcdata build`")
     if task_format not in FORMATS:
         raise ExportError(f"unknown task format {task_format!r}", f"use one of {', '.join(FORMATS)}")
+    if local:
+        missing = [c for c in configs if not any((Path(repo_id) / c).glob("*.parquet"))]
+        if missing:
+            raise ExportError(
+                f"--repo-id {repo_id} holds no dataset for config{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} (no {missing[0]}/*.parquet): the tasks could not load their rows",
+                "pass a folder that holds the dataset (the built folder itself works), or a Hub repo id",
+            )
+    check_files(dataset_dir, manifest, ExportError)
     name = str(manifest.get("name", "dataset"))
     out_dir = Path(out_dir)
     written: list[Path] = []

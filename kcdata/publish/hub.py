@@ -156,8 +156,10 @@ def plan_push(
             metadata would be rejected by the Hub.
     """
     dataset_dir = Path(dataset_dir)
-    if repo_id.count("/") != 1 or not all(repo_id.split("/")):
-        raise PublishError(f"invalid repo id {repo_id!r}", "use NAMESPACE/NAME, e.g. my-user/kc-wikidata")
+    check_repo_id(repo_id)
+    check_ref_name(revision, "--revision", "a branch name, e.g. main")
+    if tag is not None:
+        check_ref_name(tag, "--tag", "a version such as 2024.06 or v1.0.0")
     if not dataset_dir.is_dir():
         raise PublishError(f"{dataset_dir} is not a folder", "pass the folder written by `kcdata build`")
     manifest = read_manifest(dataset_dir, PublishError)
@@ -185,26 +187,16 @@ def plan_push(
             )
         data_files.extend(m for m in matched if m not in data_files)
 
-    expected = manifest["files"]
-    if not expected:
-        raise PublishError(f"{dataset_dir / MANIFEST} lists no file hashes", "rebuild the dataset with `kcdata build`")
-    for rel, digest in sorted(expected.items()):
-        path = dataset_dir / rel
-        if not path.is_file():
-            raise PublishError(
-                f"{rel} is listed in the manifest but missing", "rebuild the dataset with `kcdata build`"
-            )
-        if sha256_file(path) != digest:
-            raise PublishError(
-                f"{rel} changed since the build (sha256 differs from the manifest)",
-                "do not edit built files; rebuild with `kcdata build`",
-            )
+    check_files(dataset_dir, manifest, PublishError)
 
     upload_manifest = copy.deepcopy(manifest)
     upload_manifest["hub"] = {"repo_id": repo_id, "revision": revision, "commit": None}
     manifest_bytes = _manifest_bytes(upload_manifest)
 
-    names = [CARD] + ([REJECTS] if (dataset_dir / REJECTS).is_file() else []) + data_files
+    # Every file the manifest lists goes up (croissant.json included: a Hub copy must pass
+    # `kcdata validate`), with the card first, then the other listed files, then the data.
+    listed = set(manifest["files"]) | ({REJECTS} if (dataset_dir / REJECTS).is_file() else set())
+    names = [CARD] + sorted(listed - {CARD, MANIFEST} - set(data_files)) + data_files
     items = [
         UploadItem(
             path_in_repo=name,
@@ -229,6 +221,93 @@ def plan_push(
         f"seed {manifest.get('seed', '?')})"
     )
     return PushPlan(repo_id, revision, tag, private, tuple(items), message, upload_manifest)
+
+
+_REF_FORBIDDEN = frozenset(" ~^:?*[\\")
+
+
+def check_repo_id(repo_id: str, error: type[KcdataError] | None = None) -> None:
+    """Refuse a repository id that is not ``NAMESPACE/NAME`` as the Hub spells it
+    (``huggingface_hub.utils.validate_repo_id``: no ``..``, no leading ``-`` or ``.``, ...).
+
+    Raises:
+        error (default PublishError): the id is invalid.
+    """
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    error = error or PublishError
+    remedy = "use NAMESPACE/NAME, e.g. my-user/kc-wikidata"
+    if not isinstance(repo_id, str) or repo_id.count("/") != 1 or not all(repo_id.split("/")):
+        raise error(f"invalid repo id {repo_id!r}: it must be NAMESPACE/NAME", remedy)
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        raise error(
+            f"invalid repo id {repo_id!r}: NAMESPACE and NAME may hold letters, digits, '-', '_' and "
+            "'.', must not start or end with '-' or '.', nor contain '--' or '..'",
+            remedy,
+        ) from None
+
+
+def ref_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid git branch or tag name (``git check-ref-format`` rules), or None."""
+    if not name:
+        return "it is empty"
+    if name.startswith("-"):
+        return "it starts with '-'"
+    bad = sorted({c for c in name if c in _REF_FORBIDDEN or ord(c) < 32 or ord(c) == 127})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        return f"it contains {shown}"
+    if ".." in name:
+        return "it contains '..'"
+    if "@{" in name or name == "@":
+        return "it contains '@{' or is '@'"
+    if name.endswith((".lock", ".", "/")) or name.startswith("/") or "//" in name:
+        return "it ends with '.lock', '.' or '/', starts with '/' or contains '//'"
+    if any(part.startswith(".") or part.endswith(".lock") for part in name.split("/")):
+        return "a '/'-separated part starts with '.' or ends with '.lock'"
+    return None
+
+
+def check_ref_name(name: str, label: str, example: str, error: type[KcdataError] | None = None) -> None:
+    """Refuse a branch or tag name that git (and so the Hub) would reject.
+
+    Raises:
+        error (default PublishError): the name is not a valid git ref name.
+    """
+    why = ref_problem(name) if isinstance(name, str) else "it is not text"
+    if why:
+        raise (error or PublishError)(
+            f"{label} {name!r} is not a valid git {'tag' if label == '--tag' else 'branch'} name: {why}",
+            f"use {example} (no spaces, '..', ~^:?*[\\, control characters, leading '-' or trailing '.lock')",
+        )
+
+
+def check_files(dataset_dir: Path, manifest: dict[str, Any], error: type[KcdataError] | None = None) -> None:
+    """Every file the manifest lists is there with its sha256 (the check of push-to-hub, reused by
+    the lm-eval export).
+
+    Raises:
+        error (default PublishError): no hashes are listed, or a file is missing or changed.
+    """
+    error = error or PublishError
+    dataset_dir = Path(dataset_dir)
+    expected = manifest.get("files") or {}
+    if not expected:
+        raise error(f"{dataset_dir / MANIFEST} lists no file hashes", "rebuild the dataset with `kcdata build`")
+    for rel, digest in sorted(expected.items()):
+        path = dataset_dir / rel
+        if not path.is_file():
+            raise error(
+                f"{dataset_dir}: {rel} is listed in the manifest but missing",
+                "rebuild the dataset with `kcdata build`",
+            )
+        if sha256_file(path) != digest:
+            raise error(
+                f"{dataset_dir}: {rel} changed since the build (sha256 differs from the manifest)",
+                "do not edit built files; rebuild with `kcdata build`",
+            )
 
 
 def _read_card(card_path: Path) -> str:
@@ -548,6 +627,9 @@ def _record_in_folder(dataset_dir: Path, hub_info: dict[str, Any]) -> None:
 
 __all__ = [
     "PublishError",
+    "check_files",
+    "check_ref_name",
+    "check_repo_id",
     "PushPlan",
     "PushResult",
     "UploadItem",

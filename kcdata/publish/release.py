@@ -63,6 +63,58 @@ def _read_card(card: Path) -> bytes:
     return read_card_text(card, ReleaseError).encode("utf-8")
 
 
+def _is_build(folder: Path) -> bool:
+    """Whether ``folder`` holds a kcdata build (or a release record): a ``manifest.json`` whose
+    JSON has a string ``tool_version`` and a ``files`` object. (``kcdata.pipeline.is_build`` is
+    stricter, but a stage never imports the top; a tampered build still counts here.)"""
+    path = Path(folder) / MANIFEST_FILE
+    try:
+        if not path.is_file() or path.stat().st_size > 64 * 1024 * 1024:
+            return False
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and isinstance(doc.get("tool_version"), str) and isinstance(doc.get("files"), dict)
+
+
+def enclosing_build(path: Path, *, include_self: bool = True) -> Path | None:
+    """The build folder that ``path`` is (``include_self``) or lies inside, else None. The path is
+    resolved first (``..`` and symbolic links), so ``out/../s/static`` is seen as inside ``s``."""
+    resolved = Path(os.path.abspath(path))
+    try:
+        resolved = resolved.resolve()
+    except (OSError, RuntimeError):
+        pass
+    chain = [resolved, *resolved.parents] if include_self else list(resolved.parents)
+    return next((folder for folder in chain if _is_build(folder)), None)
+
+
+def _shown(folder: Path) -> str:
+    try:
+        rel = os.path.relpath(folder)
+    except ValueError:  # another drive (Windows)
+        return str(folder)
+    return str(folder) if rel.startswith("..") else rel
+
+
+def refuse_inside_build(
+    path: Path, label: str, error: type[KcdataError], *, include_self: bool = True, shown: Path | None = None
+) -> None:
+    """Refuse to write ``path`` when it is (or lies inside) a build folder: the files would pollute
+    the build (``kcdata validate`` and a push would see them) and stop it being replaced.
+    ``shown`` is the path named in the message (default ``path``).
+
+    Raises:
+        error: ``path`` is inside a build folder.
+    """
+    build = enclosing_build(path, include_self=include_self)
+    if build is not None:
+        raise error(
+            f"{label} {shown if shown is not None else path} is inside the build folder {_shown(build)}; choose a folder outside it",
+            "write releases and task files next to the build, e.g. releases/ or tasks/, not into it",
+        )
+
+
 def is_published(release_dir: Path) -> bool:
     """Whether a release record names a Hub commit."""
     hub = read_manifest(release_dir, ReleaseError).get("hub")
@@ -121,6 +173,8 @@ def write_release(
     if manifest.get("name") not in (None, name):
         logger.warning("release name %r differs from the dataset name %r", name, manifest.get("name"))
     target = Path(releases_dir) / name / version
+    # The record itself is a folder with a manifest (replaced with --overwrite): look above it.
+    refuse_inside_build(target, "--releases-dir", ReleaseError, include_self=False, shown=Path(releases_dir))
     if target.exists():
         if (target / MANIFEST_FILE).is_file() and is_published(target):
             raise ReleaseError(
@@ -260,9 +314,11 @@ __all__ = [
     "RebuildReport",
     "ReleaseError",
     "compare",
+    "enclosing_build",
     "is_published",
     "mark_published",
     "mismatch_hint",
     "read_record",
+    "refuse_inside_build",
     "write_release",
 ]
