@@ -54,10 +54,16 @@ class BuildConfig:
     """A JSONL(.gz) table {id, lang, label} of labels of referenced entities (dump source)."""
     sparql: dict[str, str] | None = None
     """Per-relation WDQS query templates for the api source."""
+    sample: int | None = None
+    """Facts per relation x kind, drawn seeded and stratified by popularity
+    (:mod:`kcdata.classify.sample`); None builds every fact (and is left out of :meth:`to_dict`,
+    so configs and manifests of builds without a sample read as before)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples as lists), the form stored in manifests."""
         out = dataclasses.asdict(self)
+        if out["sample"] is None:
+            del out["sample"]
         for k, v in out.items():
             if isinstance(v, tuple):
                 out[k] = list(v)

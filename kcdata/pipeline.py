@@ -131,9 +131,12 @@ def load_source(config: BuildConfig, http_client: Any = None, quarantine: Quaran
 
 def build_rows(
     facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date | None, rejects: Rejects,
-    find_article: Any = None,
+    find_article: Any = None, report: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Classify, choose counterfactuals and render every fact in every language. Pure, no I/O.
+
+    With ``config.sample`` only a seeded, popularity-stratified sample of the judged facts is
+    rendered (:mod:`kcdata.classify.sample`), its record put in ``report["sample"]``.
 
     Each fact is judged at ``as_of`` when given (a fact whose data was recorded earlier is
     dropped: ``as_of_after_snapshot``), else at its subject's own recording date
@@ -153,6 +156,7 @@ def build_rows(
     dates = recording_dates(snapshot)
     languages = list(config.languages)
     rows: list[dict[str, Any]] = []
+    judged = []
     for fact in sorted(facts, key=lambda f: _fact_sort_key(f.id)):
         spec = relations[fact.relation]
         if any(s.value.item == fact.subject for s in fact.statements if s.rank != "deprecated"):
@@ -177,41 +181,75 @@ def build_rows(
                 # recording date only, not on an earlier as_of (it may have begun since)
                 raise SkipItem("undated_before_snapshot",
                                f"{fact.id}: an undated value recorded {recorded}, asked as of {day.isoformat()}")
-            main_item = cls.current[0].value.item
-            passages: dict[str, Any] = {}
-            if find_article is not None:
-                cues = {lang: t.passage_cues for lang, t in spec.languages.items()}
-                passages, missing = choose_passages(fact.subject, main_item, snapshot.labels, languages,
-                                                    find_article, cues)
-                for lang, why in missing:
-                    rejects.passage(why, fact.id, lang)
-            cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed, config.counterfactuals,
-                        avoid=[(lang, p.text) for lang, p in sorted(passages.items())])
         except SkipItem as s:
             rejects.add(s.reason, fact.id, None, s.detail)
             continue
-        prov = snapshot.provenance.get(fact.subject, {})
-        source = f"{snapshot.kind}:{prov.get('file', snapshot.path or '')}"
-        for lang in languages:
-            try:
-                row = build_row(fact, cls, cf, spec, lang, snapshot.labels, source,
-                                dump_date=snapshot.dump_date,
-                                retrieved=(prov.get("modified") or "")[:10] or None,
-                                snapshot_date=recorded, snapshot_basis=basis,
-                                answers_version=config.answers, contexts_version=config.contexts)
-            except SkipItem as s:
-                rejects.add(s.reason, fact.id, lang, s.detail)
-                continue
-            if lang in passages:
-                why = attach(row, passages[lang], snapshot.labels, main_item, cf.value.item)
-                if why:
-                    rejects.passage(why, fact.id, lang)
-            problems = row_problems(row)
-            if problems:
-                rejects.add("invalid_row", fact.id, lang, "; ".join(str(p) for p in problems[:3]))
-                continue
-            rows.append(row)
+        judged.append((fact, spec, cls, recorded, basis))
+
+    def make(todo: list) -> dict[str, int]:
+        made: dict[str, int] = {}
+        for fact, spec, cls, recorded, basis in todo:
+            before = len(rows)
+            _render_fact(fact, spec, cls, recorded, basis, snapshot, config, pool, languages, rejects,
+                         find_article, rows)
+            made[fact.id] = len(rows) - before
+        return made
+
+    if not config.sample:
+        make(judged)
+        return rows
+    from kcdata.classify.sample import Sample
+
+    sample = Sample.draw(((f.id, f.relation, c.fact_type, snapshot.labels.sitelinks(f.subject) or 0)
+                          for f, _, c, _, _ in judged), config.sample, config.seed)
+    todo = sample.first()
+    while todo:  # a chosen fact that makes no row is replaced from its bucket's reserve
+        made = make([j for j in judged if j[0].id in todo])
+        todo = sample.refill(lambda fid, made=made: made[fid] > 0, made)
+    if report is not None:
+        report["sample"] = sample.report()
     return rows
+
+
+def _render_fact(fact: Fact, spec: Any, cls: Any, recorded: str, basis: str, snapshot: Snapshot,
+                 config: BuildConfig, pool: Pool, languages: list[str], rejects: Rejects, find_article: Any,
+                 rows: list[dict[str, Any]]) -> None:
+    """One judged fact's counterfactual and its row in every language, appended to ``rows``."""
+    try:
+        main_item = cls.current[0].value.item
+        passages: dict[str, Any] = {}
+        if find_article is not None:
+            cues = {lang: t.passage_cues for lang, t in spec.languages.items()}
+            passages, missing = choose_passages(fact.subject, main_item, snapshot.labels, languages,
+                                                find_article, cues)
+            for lang, why in missing:
+                rejects.passage(why, fact.id, lang)
+        cf = choose(fact, cls, spec, pool, snapshot.labels, languages, config.seed, config.counterfactuals,
+                    avoid=[(lang, p.text) for lang, p in sorted(passages.items())])
+    except SkipItem as s:
+        rejects.add(s.reason, fact.id, None, s.detail)
+        return
+    prov = snapshot.provenance.get(fact.subject, {})
+    source = f"{snapshot.kind}:{prov.get('file', snapshot.path or '')}"
+    for lang in languages:
+        try:
+            row = build_row(fact, cls, cf, spec, lang, snapshot.labels, source,
+                            dump_date=snapshot.dump_date,
+                            retrieved=(prov.get("modified") or "")[:10] or None,
+                            snapshot_date=recorded, snapshot_basis=basis,
+                            answers_version=config.answers, contexts_version=config.contexts)
+        except SkipItem as s:
+            rejects.add(s.reason, fact.id, lang, s.detail)
+            continue
+        if lang in passages:
+            why = attach(row, passages[lang], snapshot.labels, main_item, cf.value.item)
+            if why:
+                rejects.passage(why, fact.id, lang)
+        problems = row_problems(row)
+        if problems:
+            rejects.add("invalid_row", fact.id, lang, "; ".join(str(p) for p in problems[:3]))
+            continue
+        rows.append(row)
 
 
 def _typed(fact: Fact, spec: Any, rejects: Rejects) -> Fact | None:
@@ -388,7 +426,8 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
         find = article_finder(snapshot, config, http_client)
         if find is None:
             _warn_no_articles(config)
-    rows = build_rows(facts, snapshot, config, as_of, rejects, find)
+    report: dict[str, Any] = {}
+    rows = build_rows(facts, snapshot, config, as_of, rejects, find, report)
     if config.wikipedia and config.passages == "passages_v1":
         rows = _add_wikipedia(rows, snapshot, config)
 
@@ -445,6 +484,7 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
             "answers": config.answers,
             "contexts": config.contexts,
             "counts": {"rows": {c: len(by_config[c]) for c in CONFIGS}, "by_kind_language_relation": counts},
+            **({"sample": report["sample"]} if "sample" in report else {}),
             "drops": dict(sorted(rejects.counts.items())),
             "quarantine": dict(sorted(rejects.quarantined.items())),
             "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",

@@ -26,11 +26,14 @@ from kcdata.cli.options import as_of_option, languages_option, relations_option
 @click.option("--offline", is_flag=True, default=None, help="Use the HTTP cache only (api source).")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (dump source).")
 @click.option("--user-agent", default=None, help="User-Agent with contact, required for live sources.")
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Build N facts per relation x kind, a seeded sample stratified by subject popularity "
+                   "(sitelink quartiles), each in every language (default: every fact).")
 @click.option("--strict", is_flag=True, default=False,
               help="Stop at the first malformed line, entity or statement of the source (default: set it "
                    "aside in rejects.jsonl, count it in the manifest and go on).")
 def build(config_file, out_dir, seed, as_of, languages, relations, source, source_path, name,
-          no_wikipedia, offline, workers, user_agent, strict) -> None:
+          no_wikipedia, offline, workers, user_agent, sample, strict) -> None:
     """Build a knowledge-conflict dataset into OUT.
 
     With no CONFIG it builds the real Wikidata sample embedded in kcdata, offline. Flags override
@@ -47,7 +50,7 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
       kcdata build --out out/sample
       kcdata build --out out/de --langs de,fr --seed 3 --as-of 2020-01-01
       kcdata build my-config.yaml --out out/mine
-      kcdata build --source dump latest-all.json.gz --workers 4 --out out/dump
+      kcdata build --source dump wikidata-20250101-all.json.gz --workers 4 --sample 1000 --out out/dump
     """
     from kcdata.config import load_config
     from kcdata.pipeline import run_build
@@ -59,6 +62,7 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
         config_file, seed=seed, as_of=as_of, languages=languages, relations=relations,
         source=source, source_path=source_path, name=name,
         wikipedia=False if no_wikipedia else None, offline=offline, workers=workers, user_agent=user_agent,
+        sample=sample,
     )
     result = run_build(config, Path(out_dir), strict=strict)
     _summary(result)
