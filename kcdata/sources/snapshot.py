@@ -178,8 +178,12 @@ def load_sample(root: Path | None = None, quarantine: Quarantine | None = None) 
     root = root or sample_dir()
     meta_path = root / "snapshot.json"
     if not meta_path.is_file():
+        if not root.exists():
+            raise InputError(f"{root}: no such file or folder",
+                             "for a dump or entity files pass --source dump or --source files too")
         raise InputError(f"{root}: not a kcdata snapshot (no snapshot.json)",
-                         "rebuild it with: python scripts/build_sample.py")
+                         "the sample source reads a snapshot folder; for a dump or entity files pass "
+                         "--source dump or --source files")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     # the embedded sample is named as the manifest names it (a build's files are machine-independent)
     name = "kcdata/data/sample/entities.json.gz" if root == sample_dir() else None
@@ -215,7 +219,9 @@ def iter_entity_files(path: Path, quarantine: Quarantine | None = None) -> Itera
         p for p in path.rglob("*") if p.suffix in (".json", ".jsonl", ".gz") and p.is_file()
     )
     if not files:
-        raise InputError(f"{path}: no entity JSON files found")
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder", "pass entity JSON files or a folder of them")
+        raise InputError(f"{path}: no entity JSON files found (*.json, *.jsonl, *.gz)")
     for f in files:
         for e in read_entities(f, quarantine):
             yield str(f), e

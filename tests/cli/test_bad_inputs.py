@@ -526,3 +526,25 @@ def test_a_files_build_may_not_write_into_its_source_folder(tmp_path):
     res = run("build", "--source", "files", "--source-path", src, "--out", src / "out")
     assert res.exit_code == 1 and "is inside the source folder" in error_line(res)
     assert sorted(p.name for p in src.iterdir()) == ["Q16.json"]
+
+
+def test_source_paths_that_do_not_exist_say_so(tmp_path):
+    for args in (["--source", "files", "--source-path", tmp_path / "nope"], ["--source-path", tmp_path / "nope"]):
+        res = run("build", *args, "--out", tmp_path / "o")
+        assert res.exit_code == 1 and error_line(res) == f"Error: {tmp_path / 'nope'}: no such file or folder"
+    (tmp_path / "d").mkdir()
+    res = run("build", "--source-path", tmp_path / "d", "--out", tmp_path / "o")
+    assert "--source dump or --source files" in res.output and "build_sample" not in res.output
+
+
+def test_out_empty_or_dot_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for out in ("", "."):
+        res = run("build", "--out", out)
+        assert res.exit_code == 1 and error_line(res) == "Error: --out is empty or '.', not a build folder name"
+
+
+def test_score_of_an_empty_model_folder_is_one_line(tmp_path, sample_build):
+    (tmp_path / "m").mkdir()
+    res = run("score", "--model", tmp_path / "m", "--data", sample_build, "--limit", "1", "--out", tmp_path / "s.jsonl")
+    assert res.exit_code == 1 and error_line(res) == f"Error: no model at {tmp_path / 'm'}: the folder is empty"
