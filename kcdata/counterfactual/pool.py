@@ -8,10 +8,11 @@ choices, are the same for every run and any number of workers.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from kcdata.relations import RelationSpec
 from kcdata.types import Fact, TimeValue
@@ -28,6 +29,7 @@ class Pool:
         self._by_relation: dict[str, set[str]] = defaultdict(set)
         self._used: dict[str, Counter[str]] = defaultdict(Counter)
         self._spans: dict[tuple[str, str], list[tuple[dt.date | None, dt.date | None]]] = defaultdict(list)
+        self._by_popularity: dict[str, tuple[list[tuple[float, int, str]], list[str]]] = {}
 
     def add(self, object_class: str, qid: str, relation: str | None = None) -> None:
         """Record that ``qid`` is an object of a relation of class ``object_class``."""
@@ -56,6 +58,38 @@ class Pool:
     def relation_candidates(self, relation: str) -> list[str]:
         """Objects of the same relation in a stable order (``substitute_v2``)."""
         return sorted(self._by_relation.get(relation, ()), key=lambda q: (len(q), q))
+
+    def by_popularity_distance(self, relation: str, center: float,
+                               sitelinks: Callable[[str], int | None]) -> Iterator[str]:
+        """The objects of ``relation`` in the order :func:`~kcdata.counterfactual.strategies.draw_closest`
+        ranks them: by ``abs(center - log1p(sitelinks))``, then id length, then id; those without
+        sitelinks last (by length and id). The relation's index (sorted once, on first use) is
+        walked out from ``center`` in both directions, so taking the first k costs O(log pool + k)."""
+        if relation not in self._by_popularity:
+            known, unknown = [], []
+            for q in self._by_relation.get(relation, ()):
+                links = sitelinks(q)
+                if links is None:
+                    unknown.append(q)
+                else:
+                    known.append((math.log1p(links), len(q), q))
+            self._by_popularity[relation] = (sorted(known), sorted(unknown, key=lambda q: (len(q), q)))
+        known, unknown = self._by_popularity[relation]
+        right = bisect.bisect_left(known, (center, -1, ""))
+        left = right - 1
+        while left >= 0 or right < len(known):
+            d = min(abs(center - known[left][0]) if left >= 0 else math.inf,
+                    abs(center - known[right][0]) if right < len(known) else math.inf)
+            group = []
+            while left >= 0 and abs(center - known[left][0]) == d:
+                group.append(known[left])
+                left -= 1
+            while right < len(known) and abs(center - known[right][0]) == d:
+                group.append(known[right])
+                right += 1
+            group.sort(key=lambda t: (t[1], t[2]))
+            yield from (t[2] for t in group)
+        yield from unknown
 
     def held_between(self, relation: str, qid: str, first: dt.date, last: dt.date) -> bool:
         """Whether ``qid`` held ``relation`` for some subject at some time in ``[first, last]`` by

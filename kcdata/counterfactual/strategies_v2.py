@@ -21,7 +21,9 @@ What changed from the ``_v1`` strategies (which stay registered and selectable):
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
+from collections.abc import Callable
 
 from kcdata.classify.base import ended_by, start_day, years_before
 from kcdata.counterfactual.base import Request, Strategy, register
@@ -164,32 +166,45 @@ class SubstituteV2(Strategy):
         recent = years_before(as_of, RECENT_YEARS)
         if alive is None and spec.changes_within_years and spec.object_class == "human":
             alive = True  # the holder of an office held now
-        cands = []
-        for qid in request.pool.relation_candidates(fact.relation):
+
+        def passes(qid: str) -> bool:
             if qid in true_items or qid == fact.subject:
-                continue
+                return False
             if not any(store.forms(qid, lang) for lang in request.languages):
-                continue
+                return False
             theirs = set(store.classes(qid))
             if spec.substitute_kind == "class" and not kinds & theirs:
-                continue  # mixed kinds: only a shared known class says it is the same kind
+                return False  # mixed kinds: only a shared known class says it is the same kind
             if kinds and theirs and not kinds & theirs:
-                continue  # another kind of thing: a country for a city
+                return False  # another kind of thing: a country for a city
             their_gender = store.gender(qid)
             if gender and their_gender != gender and (their_gender is not None or spec.object_gender == "same"):
-                continue
+                return False
             their_life = store.lifetime(qid)
             if born is not None and their_life[0] is not None and abs(their_life[0] - born) > CONTEMPORARY_YEARS:
-                continue
+                return False
             if alive and _alive(their_life, as_of.year) is False:
-                continue  # the original was alive then: so must a substitute be
+                return False  # the original was alive then: so must a substitute be
             if not request.pool.held_between(fact.relation, qid, recent, as_of):
-                continue
+                return False
             if overlaps_truth(request, qid):
-                continue
-            if any(names(text, form, lang) for lang, text in request.avoid for form in store.forms(qid, lang)):
-                continue  # the passage chosen for a row names it already
-            cands.append(qid)
+                return False
+            # the passage chosen for a row names it already
+            return not any(names(text, form, lang) for lang, text in request.avoid for form in store.forms(qid, lang))
+
+        memo: dict[str, bool] = {}
+
+        def tested(qid: str) -> bool:  # a fall-back after a walk does not test a candidate twice
+            if qid not in memo:
+                memo[qid] = passes(qid)
+            return memo[qid]
+
+        near = _nearest_fresh(request, tested)
+        if near is not None:  # the same draw as below, found without testing the whole pool
+            pick = near[request.rng.randrange(len(near))]
+            request.pool.use(fact.relation, pick)
+            return Counterfactual(self.name, Value(type="item", item=pick), original, "same-relation substitute")
+        cands = [qid for qid in request.pool.relation_candidates(fact.relation) if tested(qid)]
         if not cands:
             raise SkipItem("no_counterfactual", f"{fact.id}: no same-kind substitute among the objects of {fact.relation}")
         cap = request.pool.cap(fact.relation)
@@ -198,6 +213,33 @@ class SubstituteV2(Strategy):
         pick = draw_closest(request, cands)
         request.pool.use(fact.relation, pick)
         return Counterfactual(self.name, Value(type="item", item=pick), original, "same-relation substitute")
+
+
+def _nearest_fresh(request: Request, passes: Callable[[str], bool]) -> list[str] | None:
+    """The candidates :func:`draw_closest` would draw among, found by walking out from the original's
+    popularity instead of testing every object of the relation (issue 14: a dump-sized pool made the
+    build quadratic).
+
+    ``draw_closest`` over the fresh passing candidates (used fewer times than the cap) keeps those
+    labelled in the most row languages, then the :data:`POPULARITY_NEIGHBOURS` first by (distance
+    in log sitelinks, id length, id). Walking the relation's objects in exactly that order, the
+    first ``POPULARITY_NEIGHBOURS`` fresh passing ones labelled in *every* row language are that
+    set. None when the walk does not find them (a small pool, an original without sitelinks, or
+    too few fresh candidates): the caller then tests the whole pool as before.
+    """
+    pop = request.store.sitelinks(request.original.item)
+    if pop is None:
+        return None
+    pool, relation = request.pool, request.fact.relation
+    cap = pool.cap(relation)
+    full = len(request.languages)
+    found: list[str] = []
+    for qid in pool.by_popularity_distance(relation, math.log1p(pop), request.store.sitelinks):
+        if request.coverage(qid) == full and pool.uses(relation, qid) < cap and passes(qid):
+            found.append(qid)
+            if len(found) == POPULARITY_NEIGHBOURS:
+                return found
+    return None
 
 
 def _alive(lifetime: tuple[int | None, int | None], year: int) -> bool | None:
