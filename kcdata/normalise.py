@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from pathlib import Path
 
 #: Articles removed by :func:`normalize_answer`, per language (SQuAD removes English ones).
 ARTICLES: dict[str, frozenset[str]] = {
@@ -125,14 +126,34 @@ MIN_ALIAS_CHARS = 3
 
 @functools.lru_cache(maxsize=16)
 def stop_words(language: str) -> frozenset[str]:
-    """spaCy's stop-word list of a language (empty where spaCy has none)."""
-    try:
-        import importlib
+    """spaCy's stop-word list of a language (empty where spaCy has none).
 
-        module = importlib.import_module(f"spacy.lang.{language}.stop_words")
-    except ImportError:
+    The list is read from spaCy's ``lang/<language>/stop_words.py`` (a file of plain data) without
+    importing spaCy itself, which would load thinc and torch: about 3 s and 250 MB for a build that
+    needs a word list. Where that file is not plain data, spaCy's module is imported as before.
+    """
+    import importlib
+    import importlib.util
+
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.origin:
         return frozenset()
-    return frozenset(w.casefold() for w in getattr(module, "STOP_WORDS", ()))
+    path = Path(spec.origin).parent / "lang" / language / "stop_words.py"
+    if not path.is_file():
+        return frozenset()
+    namespace: dict[str, object] = {"__builtins__": {"set": set, "frozenset": frozenset, "list": list,
+                                                     "tuple": tuple, "str": str, "len": len}}
+    try:
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 (spaCy's data file)
+        words = namespace.get("STOP_WORDS")
+    except Exception:  # not plain data in this spaCy version
+        words = None
+    if words is None:
+        try:
+            words = getattr(importlib.import_module(f"spacy.lang.{language}.stop_words"), "STOP_WORDS", ())
+        except ImportError:
+            return frozenset()
+    return frozenset(w.casefold() for w in words)
 
 
 def matchable_alias(alias: str, language: str | None = "en") -> bool:

@@ -43,3 +43,19 @@ def test_collision_key_v1_only_strips_the_ends():
     assert collision_key_v1("U.S.") == "u.s"
     assert collision_key_v1(" «Alpha City.» ") == "alpha city"
     assert collision_key_v1("Ｐａｒｉｓ") == "paris"
+
+
+def test_stop_words_are_spacys_without_importing_spacy():
+    import importlib
+    import subprocess
+    import sys
+
+    from kcdata.normalise import stop_words
+
+    for lang in ("en", "de", "fr", "ru", "it"):
+        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
+        assert stop_words(lang) == frozenset(w.casefold() for w in module.STOP_WORDS) and stop_words(lang)
+    assert stop_words("xx") == frozenset()
+    code = ("import sys; from kcdata.normalise import stop_words; assert stop_words('de'); "
+            "assert 'spacy' not in sys.modules and 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

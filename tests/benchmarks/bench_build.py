@@ -225,7 +225,6 @@ def entities(n: int, seed: int) -> tuple[bytes, dict[str, int]]:
     return ("[\n" + ",\n".join(out) + "\n]\n").encode("utf-8"), counts
 
 
-
 def _rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as fh:
@@ -257,7 +256,6 @@ def wait_peak_rss(proc: subprocess.Popen, every: float = 0.25) -> float:
         except subprocess.TimeoutExpired:
             pass
     return peak
-
 
 
 def child_cli(timing: str, argv: list[str]) -> None:

@@ -46,7 +46,7 @@ def test_the_walk_visits_objects_in_draw_closest_order():
     rng = random.Random(3)
     pool = Pool()
     links = {}
-    for i in range(400):
+    for _ in range(400):
         q = f"Q{rng.randrange(1, 10**rng.randrange(1, 7))}"
         pool.add("city", q, "P36")
         links[q] = rng.choice([None, 0, 1, 2, 5, 10, 10, 50, 100, 1000, rng.randrange(5000)])
