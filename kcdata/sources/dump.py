@@ -271,7 +271,7 @@ class _Progress:
         except OSError:
             total = None
         self.bar = tqdm(total=total, desc=label, unit="B", unit_scale=True, disable=not enabled,
-                        mininterval=2.0, file=sys.stderr, dynamic_ncols=True, leave=True)
+                        mininterval=2.0, delay=2.0, file=sys.stderr, dynamic_ncols=True, leave=True)
 
     def update(self, stats: DumpStats, final: bool = False) -> None:
         if self.bar.disable:
@@ -289,7 +289,8 @@ class _Progress:
         rate = stats.entities / max(time.perf_counter() - self.t0, 1e-9)
         self.bar.set_postfix_str(f"{stats.entities:,} entities ({rate:,.0f} entities/s), {stats.results:,} kept",
                                  refresh=False)
-        if final:
+        if final:  # a pass shorter than the bar's delay still ends with its line (a failed one does not)
+            self.bar.refresh()
             self.bar.close()
 
 

@@ -210,7 +210,7 @@ def test_dump_build_without_article_text_says_so(caplog, tmp_path):
     from kcdata.resources import sample_dir
 
     config = BuildConfig(source="dump", source_path=str(sample_dir() / "entities.json.gz"),
-                         relations=("P36", "P17", "P6"))
+                         relations=("P36", "P17", "P6"), as_of="2025-01-01")  # the file name has no date
     with caplog.at_level("WARNING", logger="kcdata.pipeline"):
         result = run_build(config, tmp_path / "out")
     assert sum(result.rows.values()) > 0
