@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -252,3 +253,23 @@ def not_a_file(path: Path | str) -> str | None:
     if not stat.S_ISREG(mode):
         return "is not a regular file (a device, pipe or socket)"
     return None
+
+
+def foreign_files(folder: Path, limit: int = 5) -> list[str]:
+    """Files under a build folder that its manifest does not list (a user's notes, scores, a release
+    record's ``config.yaml``): replacing the folder would delete them. At most ``limit``, sorted."""
+    try:
+        listed = set(json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["files"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        listed = set()
+    listed.add("manifest.json")
+    extra = []
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if rel not in listed:
+            extra.append(rel)
+            if len(extra) >= limit:
+                break
+    return extra

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import shutil
@@ -28,7 +29,7 @@ from kcdata.errors import ConfigError, InputError, SkipItem
 from kcdata.facts import parse_entity
 from kcdata.facts.checks import BadValue, Quarantine
 from kcdata.facts.checks import echo as checks_echo
-from kcdata.fileio import private_dir, recover, replace_dir, sha256_file, write_atomic_text
+from kcdata.fileio import foreign_files, private_dir, recover, replace_dir, sha256_file, write_atomic_text
 from kcdata.publish.parquet import environment, write_rows
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.grammar import check_forms, load_grammar
@@ -39,6 +40,7 @@ from kcdata.sources.snapshot import Snapshot, recording_dates
 from kcdata.types import Fact
 from kcdata.validate import row_problems
 from kcdata.validate.audit import audit_rows
+from kcdata.workers import render_all
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +189,14 @@ def build_rows(
         judged.append((fact, spec, cls, recorded, basis))
 
     def make(todo: list) -> dict[str, int]:
-        made: dict[str, int] = {}
-        for fact, spec, cls, recorded, basis in todo:
-            before = len(rows)
-            _render_fact(fact, spec, cls, recorded, basis, snapshot, config, pool, languages, rejects,
-                         find_article, rows)
-            made[fact.id] = len(rows) - before
+        made = dict.fromkeys((j[0].id for j in todo), 0)
+        chosen = [c for j in todo if (c := _choose(*j, snapshot, config, pool, languages, rejects, find_article))]
+        render = functools.partial(_render_fact, snapshot=snapshot, config=config, languages=languages)
+        for item, (made_rows, dropped) in zip(chosen, render_all(render, chosen, config.workers), strict=True):
+            for kind, args in dropped:
+                (rejects.passage if kind == "passage" else rejects.add)(*args)
+            rows.extend(made_rows)
+            made[item[0].id] = len(made_rows)
         return made
 
     if not config.sample:
@@ -211,16 +215,15 @@ def build_rows(
     return rows
 
 
-def _render_fact(fact: Fact, spec: Any, cls: Any, recorded: str, basis: str, snapshot: Snapshot,
-                 config: BuildConfig, pool: Pool, languages: list[str], rejects: Rejects, find_article: Any,
-                 rows: list[dict[str, Any]]) -> None:
-    """One judged fact's counterfactual and its row in every language, appended to ``rows``."""
+def _choose(fact: Fact, spec: Any, cls: Any, recorded: str, basis: str, snapshot: Snapshot, config: BuildConfig,
+            pool: Pool, languages: list[str], rejects: Rejects, find_article: Any) -> tuple | None:
+    """A judged fact's passages and counterfactual, in the build's process (choices depend on the
+    ones before); None when it has none (set aside in ``rejects``)."""
     try:
-        main_item = cls.current[0].value.item
         passages: dict[str, Any] = {}
         if find_article is not None:
             cues = {lang: t.passage_cues for lang, t in spec.languages.items()}
-            passages, missing = choose_passages(fact.subject, main_item, snapshot.labels, languages,
+            passages, missing = choose_passages(fact.subject, cls.current[0].value.item, snapshot.labels, languages,
                                                 find_article, cues)
             for lang, why in missing:
                 rejects.passage(why, fact.id, lang)
@@ -228,9 +231,20 @@ def _render_fact(fact: Fact, spec: Any, cls: Any, recorded: str, basis: str, sna
                     avoid=[(lang, p.text) for lang, p in sorted(passages.items())])
     except SkipItem as s:
         rejects.add(s.reason, fact.id, None, s.detail)
-        return
+        return None
+    return fact, spec, cls, recorded, basis, cf, passages
+
+
+def _render_fact(item: tuple, *, snapshot: Snapshot, config: BuildConfig,
+                 languages: list[str]) -> tuple[list[dict[str, Any]], list[tuple[str, tuple]]]:
+    """A chosen fact's row in every language, and what was set aside (``("add" | "passage",
+    args)``); pure, so it runs in a worker (:mod:`kcdata.workers`)."""
+    fact, spec, cls, recorded, basis, cf, passages = item
+    main_item = cls.current[0].value.item
     prov = snapshot.provenance.get(fact.subject, {})
     source = f"{snapshot.kind}:{prov.get('file', snapshot.path or '')}"
+    rows: list[dict[str, Any]] = []
+    dropped: list[tuple[str, tuple]] = []
     for lang in languages:
         try:
             row = build_row(fact, cls, cf, spec, lang, snapshot.labels, source,
@@ -239,17 +253,18 @@ def _render_fact(fact: Fact, spec: Any, cls: Any, recorded: str, basis: str, sna
                             snapshot_date=recorded, snapshot_basis=basis,
                             answers_version=config.answers, contexts_version=config.contexts)
         except SkipItem as s:
-            rejects.add(s.reason, fact.id, lang, s.detail)
+            dropped.append(("add", (s.reason, fact.id, lang, s.detail)))
             continue
         if lang in passages:
             why = attach(row, passages[lang], snapshot.labels, main_item, cf.value.item)
             if why:
-                rejects.passage(why, fact.id, lang)
+                dropped.append(("passage", (why, fact.id, lang)))
         problems = row_problems(row)
         if problems:
-            rejects.add("invalid_row", fact.id, lang, "; ".join(str(p) for p in problems[:3]))
+            dropped.append(("add", ("invalid_row", fact.id, lang, "; ".join(str(p) for p in problems[:3]))))
             continue
         rows.append(row)
+    return rows, dropped
 
 
 def _typed(fact: Fact, spec: Any, rejects: Rejects) -> Fact | None:
@@ -334,26 +349,6 @@ def is_build(folder: Path) -> bool:
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return isinstance(doc, dict) and isinstance(doc.get("tool_version"), str) and not schema_problems(doc, "manifest", str(path))
-
-
-def foreign_files(folder: Path, limit: int = 5) -> list[str]:
-    """Files under a build folder that its manifest does not list (a user's notes, scores, a release
-    record's ``config.yaml``): replacing the folder would delete them. At most ``limit``, sorted."""
-    try:
-        listed = set(json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8"))["files"])
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
-        listed = set()
-    listed.add("manifest.json")
-    extra = []
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_dir() and not path.is_symlink():
-            continue
-        rel = path.relative_to(folder).as_posix()
-        if rel not in listed:
-            extra.append(rel)
-            if len(extra) >= limit:
-                break
-    return extra
 
 
 def _safe_out(out_dir: Path) -> None:

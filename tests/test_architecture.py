@@ -20,7 +20,7 @@ GROUND = frozenset({
     "kcdata.http",
 })
 STAGES = ("facts", "sources", "classify", "counterfactual", "render", "validate", "publish", "score")
-TOP = ("pipeline", "cli", "__main__")
+TOP = ("pipeline", "workers", "cli", "__main__")
 MAX_LINES = 700
 
 

@@ -1,0 +1,58 @@
+"""Row rendering in worker processes: the build's slowest stage after extraction, spread over
+``--workers`` processes.
+
+Counterfactuals are chosen in the build's process, fact after fact in a fixed order (a choice
+depends on how often each substitute was used before it). Rendering a chosen fact into its rows,
+one per language, depends on nothing but the fact, its choice and the read-only labels, so
+:func:`render_all` hands the chosen facts to forked workers in chunks and collects each fact's rows
+and set-aside reasons in input order: the output is the same bytes whatever the number of workers.
+Where ``fork`` is not available (macOS and Windows start processes by ``spawn``, which would copy
+the whole label store to every worker) or the batch is small, it renders in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PARALLEL_MIN = 2000
+"""Fewest facts worth starting workers for (forking costs tens of milliseconds per worker)."""
+CHUNK = 256
+"""Facts a worker renders per task."""
+
+_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+"""What forked workers read: the function and the items (inherited, never pickled)."""
+
+
+def _run(span: tuple[int, int]) -> list[Any]:
+    assert _JOB is not None
+    fn, items = _JOB
+    return [fn(items[i]) for i in range(*span)]
+
+
+def render_all(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``[fn(x) for x in items]``, in ``workers`` forked processes when that pays.
+
+    ``fn`` must be pure (its result only depends on its item and on state read-only during the
+    call); results come back pickled, in input order.
+    """
+    global _JOB
+    if workers <= 1 or len(items) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(x) for x in items]
+    spans = [(i, min(i + CHUNK, len(items))) for i in range(0, len(items), CHUNK)]
+    _JOB = (fn, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            out: list[R] = []
+            for part in pool.imap(_run, spans):
+                out.extend(part)
+            return out
+    finally:
+        _JOB = None
+
+
+__all__ = ["CHUNK", "PARALLEL_MIN", "render_all"]
