@@ -24,7 +24,8 @@ from kcdata.cli.options import as_of_option, languages_option, relations_option
 @click.option("--name", default=None, help="Dataset name for the card and manifest.")
 @click.option("--no-wikipedia", is_flag=True, default=False, help="Template contexts only.")
 @click.option("--offline", is_flag=True, default=None, help="Use the HTTP cache only (api source).")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (dump source).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes: reading a dump, and rendering rows (any source; the output is the same bytes).")
 @click.option("--user-agent", default=None, help="User-Agent with contact, required for live sources.")
 @click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
               help="Build N facts per relation x kind, a seeded sample stratified by subject popularity "
