@@ -123,12 +123,17 @@ class DumpStats:
 # -- opening -----------------------------------------------------------------------------------
 
 
-def open_dump(path: str | os.PathLike[str], *, threaded: bool = True) -> tuple[BinaryIO, BinaryIO]:
+def open_dump(path: str | os.PathLike[str], *, threaded: bool = True, parallel: int = 0,
+              index_dir: str | os.PathLike[str] | None = None) -> tuple[BinaryIO, BinaryIO]:
     """Open a dump for reading decompressed bytes, choosing the codec by magic bytes.
 
     Args:
         path: ``.json``, ``.json.gz`` or ``.json.bz2`` (the extension is not trusted).
         threaded: Decompress gzip in a helper thread when python-isal is installed.
+        parallel: With ``parallel >= 2``, ``index_dir`` and rapidgzip installed (extra
+            ``parallel``), a ``.gz`` or ``.bz2`` dump is decoded by that many threads, each its
+            own chunks of the file, with a seek index cached in ``index_dir``
+            (:class:`kcdata.sources.ranges.ParallelStream`); the bytes are the same.
 
     Returns:
         ``(decompressed stream, raw file)``; the raw file's ``tell()`` gives the compressed
@@ -147,6 +152,13 @@ def open_dump(path: str | os.PathLike[str], *, threaded: bool = True) -> tuple[B
     raw = open(p, "rb")  # noqa: SIM115 - closed with the stream
     magic = raw.read(3)
     raw.seek(0)
+    if parallel >= 2 and index_dir is not None and (magic[:2] == b"\x1f\x8b" or magic == b"BZh"):
+        from kcdata.sources import ranges
+
+        if ranges.available():
+            raw.close()
+            stream = ranges.ParallelStream(p, parallel, index_dir)
+            return stream, _CompressedTell(stream)  # type: ignore[return-value]
     if magic[:2] == b"\x1f\x8b":
         if _igzip_threaded is not None and threaded:
             raw.close()
@@ -158,6 +170,22 @@ def open_dump(path: str | os.PathLike[str], *, threaded: bool = True) -> tuple[B
     if magic == b"BZh":
         return bz2.BZ2File(raw, "rb"), raw
     return raw, raw
+
+
+class _CompressedTell:
+    """The raw-file stand-in for a :class:`~kcdata.sources.ranges.ParallelStream`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def tell(self) -> int:
+        try:
+            return self._stream.tell_compressed()
+        except (OSError, ValueError, AttributeError):
+            return -1
+
+    def close(self) -> None:
+        pass
 
 
 class _TellProxy:
@@ -324,6 +352,8 @@ def iter_dump(
     max_in_flight: int | None = None,
     require_end: bool = True,
     quarantine: Quarantine | None = None,
+    decompress_workers: int = 0,
+    index_dir: str | os.PathLike[str] | None = None,
 ) -> Iterator[Any]:
     """Stream a dump and yield what ``output`` names for each entity kept, in dump order.
 
@@ -363,6 +393,8 @@ def iter_dump(
             checks (:mod:`kcdata.facts.checks`), is set aside with its line and byte offset, in
             dump order, and the stream goes on (a strict quarantine raises at the first). Without
             it such a line raises :class:`DumpError` and a failing statement is left out.
+        decompress_workers: Decode a ``.gz``/``.bz2`` dump with that many threads (rapidgzip,
+            extra ``parallel``; see :func:`open_dump`), its seek index cached in ``index_dir``.
 
     Yields:
         Per-entity results.
@@ -392,7 +424,7 @@ def iter_dump(
     _notice_slow_backends(stats.backends, str(path).endswith(".gz"))
     prog = _Progress(progress, f"dump {Path(path).name}", path)
     t0 = time.perf_counter()
-    stream, raw = open_dump(path)
+    stream, raw = open_dump(path, parallel=decompress_workers, index_dir=index_dir)
     prog.raw = raw
     try:
         # Lines are counted by whoever scans a chunk (skipping the bytes of the lines it
@@ -558,6 +590,8 @@ def iter_records(
     require_end: bool = True,
     qualifiers: Iterable[str] | None = None,
     quarantine: Quarantine | None = None,
+    decompress_workers: int = 0,
+    index_dir: str | os.PathLike[str] | None = None,
 ) -> Iterator[EntityRecord | Entity]:
     """What a build keeps of the dump: subject records, then the terms of referenced entities.
 
@@ -585,6 +619,8 @@ def iter_records(
         qualifiers: The qualifier properties facts keep (``None``: all; a build passes those
             its rules read).
         quarantine: Sets aside what fails its checks, in both passes (see :func:`iter_dump`).
+        decompress_workers, index_dir: Parallel decompression (see :func:`iter_dump`); the
+            first pass saves the seek index, the second reads it.
 
     Yields:
         Records, then entities.
@@ -604,6 +640,8 @@ def iter_records(
         stats=stats,
         require_end=require_end,
         quarantine=quarantine,
+        decompress_workers=decompress_workers,
+        index_dir=index_dir,
     ):
         seen.add(record.entity.id)
         wanted.update(record.references)
@@ -620,4 +658,6 @@ def iter_records(
             progress=progress,
             require_end=require_end,
             quarantine=quarantine,
+            decompress_workers=decompress_workers,
+            index_dir=index_dir,
         )

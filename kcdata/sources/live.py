@@ -132,9 +132,14 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
     # never be an alias of the answer, and answers accept aliases).
     facts: list[Fact] = []
     prov: dict[str, dict[str, Any]] = {}
+    from kcdata.http import default_cache_dir
+
+    cache = Path(config.cache_dir) if config.cache_dir else default_cache_dir().parent
     for item in iter_records(path, _relations(config), _label_languages(config),
                              workers=config.workers, referenced_labels=True, progress=True,
-                             qualifiers=qualifiers, quarantine=quarantine):
+                             qualifiers=qualifiers, quarantine=quarantine,
+                             decompress_workers=config.workers if config.workers > 1 else 0,
+                             index_dir=cache):
         if isinstance(item, EntityRecord):
             info = item.entity
             facts.extend(item.facts)

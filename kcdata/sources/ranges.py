@@ -70,6 +70,55 @@ def _open(path: str, codec: str, index: str | None):
     return fh
 
 
+def index_path(path: str | os.PathLike[str], cache_dir: str | os.PathLike[str], codec: str) -> Path:
+    """Where the seek index of a compressed dump is kept: keyed by its path, size and mtime."""
+    p = Path(path)
+    st = p.stat()
+    key = hashlib.sha256(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:24]
+    return Path(cache_dir) / "dump-index" / f"{key}.{codec}idx"
+
+
+class ParallelStream:
+    """A compressed dump decoded by rapidgzip with ``parallel`` threads, each decoding its own
+    chunks of the file: the seek index comes from the cache when a pass made it before, and is
+    saved there when this pass reaches the end (a build reads the dump twice)."""
+
+    def __init__(self, path: str | os.PathLike[str], parallel: int, cache_dir: str | os.PathLike[str]) -> None:
+        import rapidgzip
+
+        self.codec = _codec(Path(path))
+        self.index = index_path(path, cache_dir, self.codec)
+        self.fh = rapidgzip.open(str(path), parallelization=parallel)
+        self.had_index = self.index.exists()
+        if self.had_index:
+            self.fh.import_index(str(self.index))
+        self.at_end = False
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        if not data:
+            self.at_end = True
+        return data
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+    def tell_compressed(self) -> int:
+        return int(self.fh.tell_compressed())
+
+    def close(self) -> None:
+        try:
+            if self.at_end and not self.had_index:
+                self.index.parent.mkdir(parents=True, exist_ok=True)
+                tmp = f"{self.index}.tmp-{os.getpid()}"
+                self.fh.export_index(tmp)
+                os.replace(tmp, self.index)
+        except OSError:
+            pass  # a cache that cannot be written only costs the next pass its index
+        finally:
+            self.fh.close()
+
+
 def plan(path: str | os.PathLike[str], n: int, cache_dir: str | os.PathLike[str]) -> Plan:
     """Cut ``path`` into ``n`` ranges of about equal decompressed size. The seek index of a
     compressed file is built on the first call (one pass) and kept in ``cache_dir`` under a key of
@@ -80,9 +129,7 @@ def plan(path: str | os.PathLike[str], n: int, cache_dir: str | os.PathLike[str]
     if codec == "plain":
         size = p.stat().st_size
     else:
-        st = p.stat()
-        key = hashlib.sha256(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:24]
-        index = str(Path(cache_dir) / "dump-index" / f"{key}.{codec}idx")
+        index = str(index_path(p, cache_dir, codec))
         with _open(str(p), codec, index) as fh:
             fh.seek(0, os.SEEK_END)
             size = fh.tell()
@@ -173,4 +220,4 @@ def iter_lines(path: str | os.PathLike[str], workers: int, cache_dir: str | os.P
     return map_ranges(path, workers, cache_dir, None, ranges)
 
 
-__all__ = ["BLOCK", "RANGE_BYTES", "Plan", "available", "iter_lines", "map_ranges", "plan", "read_range"]
+__all__ = ["BLOCK", "RANGE_BYTES", "ParallelStream", "Plan", "index_path", "available", "iter_lines", "map_ranges", "plan", "read_range"]
