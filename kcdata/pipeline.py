@@ -45,7 +45,17 @@ from kcdata.workers import render_all
 log = logging.getLogger(__name__)
 
 CONFIGS = ("static", "temporal", "disputable")
-DATA_FILE = "{config}/test-00000-of-00001.parquet"
+DATA_FILE = "{config}/test-{shard:05d}-of-{shards:05d}.parquet"
+SHARD_ROWS = 50_000
+"""Rows per parquet file of a config: a larger config is written as several shards, which
+``load_dataset`` reads through the card's ``<config>/test-*.parquet`` pattern."""
+
+
+def _shards(rows: list[dict[str, Any]], config: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """``(relative path, rows)`` of each parquet file of a config, in row order."""
+    n = max(1, -(-len(rows) // SHARD_ROWS))
+    return [(DATA_FILE.format(config=config, shard=k, shards=n), rows[k * SHARD_ROWS:(k + 1) * SHARD_ROWS])
+            for k in range(n)]
 
 
 class Rejects:
@@ -447,7 +457,8 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
     try:
         files: dict[str, str] = {}
         for c in written:
-            write_rows(by_config[c], tmp / DATA_FILE.format(config=c))
+            for rel, part in _shards(by_config[c], c):
+                write_rows(part, tmp / rel)
         write_atomic_text(tmp / "rejects.jsonl", rejects.jsonl())
         for p in sorted(tmp.rglob("*")):
             if p.is_file():
@@ -505,8 +516,9 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
             "configs": {c: len(by_config[c]) for c in written},
             "empty_configs": [c for c in CONFIGS if c not in written],
             "has_wikipedia": has_wiki,
-            "parquet_bytes": {c: (tmp / DATA_FILE.format(config=c)).stat().st_size for c in written},
-            "arrow_bytes": {c: _arrow_bytes(tmp / DATA_FILE.format(config=c)) for c in written},
+            "parquet_bytes": {c: sum((tmp / rel).stat().st_size for rel, _ in _shards(by_config[c], c))
+                              for c in written},
+            "arrow_bytes": {c: sum(_arrow_bytes(tmp / rel) for rel, _ in _shards(by_config[c], c)) for c in written},
             "as_of_years": [{"year": y, "n": n} for y, n in sorted(Counter(r["as_of"][:4] for r in rows).items())],
         }
         manifest["files"] = dict(files)
