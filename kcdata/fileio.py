@@ -273,3 +273,20 @@ def foreign_files(folder: Path, limit: int = 5) -> list[str]:
             if len(extra) >= limit:
                 break
     return extra
+
+
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
+def manifest_object(folder: Path | str) -> dict | None:
+    """The JSON object in ``folder/manifest.json``, or None when there is none, it is over 64 MB,
+    unreadable, not JSON or not an object (how a folder is recognised as a build; the callers
+    check its content)."""
+    path = Path(folder) / "manifest.json"
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None

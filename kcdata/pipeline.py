@@ -29,7 +29,15 @@ from kcdata.errors import ConfigError, InputError, SkipItem
 from kcdata.facts import parse_entity
 from kcdata.facts.checks import BadValue, Quarantine
 from kcdata.facts.checks import echo as checks_echo
-from kcdata.fileio import foreign_files, private_dir, recover, replace_dir, sha256_file, write_atomic_text
+from kcdata.fileio import (
+    foreign_files,
+    manifest_object,
+    private_dir,
+    recover,
+    replace_dir,
+    sha256_file,
+    write_atomic_text,
+)
 from kcdata.publish.parquet import environment, write_rows
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.grammar import check_forms, load_grammar
@@ -351,14 +359,9 @@ def count_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def is_build(folder: Path) -> bool:
     """Whether ``folder`` holds a kcdata build: its ``manifest.json`` is our manifest (valid against
     ``schemas/manifest.schema.json``), not just any file of that name (an npm package has one)."""
-    path = Path(folder) / "manifest.json"
-    try:
-        if not path.is_file() or path.stat().st_size > 64 * 1024 * 1024:
-            return False
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return False
-    return isinstance(doc, dict) and isinstance(doc.get("tool_version"), str) and not schema_problems(doc, "manifest", str(path))
+    doc = manifest_object(folder)
+    return doc is not None and isinstance(doc.get("tool_version"), str) and not schema_problems(
+        doc, "manifest", str(Path(folder) / "manifest.json"))
 
 
 def _safe_out(out_dir: Path) -> None:

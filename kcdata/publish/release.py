@@ -67,14 +67,10 @@ def _is_build(folder: Path) -> bool:
     """Whether ``folder`` holds a kcdata build (or a release record): a ``manifest.json`` whose
     JSON has a string ``tool_version`` and a ``files`` object. (``kcdata.pipeline.is_build`` is
     stricter, but a stage never imports the top; a tampered build still counts here.)"""
-    path = Path(folder) / MANIFEST_FILE
-    try:
-        if not path.is_file() or path.stat().st_size > 64 * 1024 * 1024:
-            return False
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return False
-    return isinstance(doc, dict) and isinstance(doc.get("tool_version"), str) and isinstance(doc.get("files"), dict)
+    from kcdata.fileio import manifest_object
+
+    doc = manifest_object(folder)
+    return doc is not None and isinstance(doc.get("tool_version"), str) and isinstance(doc.get("files"), dict)
 
 
 def enclosing_build(path: Path, *, include_self: bool = True) -> Path | None:
