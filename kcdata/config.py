@@ -92,6 +92,20 @@ def from_dict(data: dict[str, Any], where: str = "config") -> BuildConfig:
     for k in _TUPLES:
         if kwargs.get(k) is not None:
             kwargs[k] = tuple(kwargs[k])
+    prefix = "" if where == "flags" else f"{where}: "
+    for k in ("relations", "subjects"):  # ids as Wikidata writes them, each once
+        if kwargs.get(k):
+            ids = tuple(x.upper() if x[:1] in "pq" and x[1:].isdigit() else x for x in kwargs[k])
+            twice = sorted({x for x in ids if ids.count(x) > 1})
+            if twice:
+                raise ConfigError(f"{prefix}{k}: {', '.join(twice)} given twice", f"name each of the {k} once")
+            kwargs[k] = ids
+    source = kwargs.get("source", "sample")
+    if kwargs.get("label_table") and source not in ("dump", "files"):
+        raise ConfigError(f"{prefix}label_table is read by the dump and files sources, not by {source!r}",
+                          "leave label_table out, or build from --source dump / files")
+    if kwargs.get("cache_dir") and Path(kwargs["cache_dir"]).exists() and not Path(kwargs["cache_dir"]).is_dir():
+        raise ConfigError(f"{prefix}cache_dir {kwargs['cache_dir']} is a file, not a folder", "name a folder for the cache")
     return BuildConfig(**kwargs)
 
 

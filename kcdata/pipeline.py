@@ -171,6 +171,9 @@ def build_rows(
     if config.subjects:
         keep = set(config.subjects)
         facts = [f for f in facts if f.subject in keep]
+        if not facts:
+            raise ConfigError(f"no fact of the chosen relations in the source has one of the subjects "
+                              f"({', '.join(config.subjects[:5])})", "check the subject ids, or leave subjects out")
     facts = [t for f in facts if (t := _typed(f, relations[f.relation], rejects)) is not None]
     pool = Pool.from_facts(facts, relations)
     dates = recording_dates(snapshot)
@@ -676,8 +679,7 @@ class _Tally:
 
 
 def _warn_no_articles(config: BuildConfig) -> None:
-    # A dump or local files hold no article text, and fetching an article per subject live would
-    # take days at Wikimedia's request rate for a dump-sized build.
+    # A dump or files hold no article text; fetching it live would take days for a dump-sized build.
     log.warning(
         "no Wikipedia passages for source %r: it holds no article text (the sample and --source api "
         "have them); rows keep their template contexts",

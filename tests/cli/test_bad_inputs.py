@@ -548,3 +548,35 @@ def test_score_of_an_empty_model_folder_is_one_line(tmp_path, sample_build):
     (tmp_path / "m").mkdir()
     res = run("score", "--model", tmp_path / "m", "--data", sample_build, "--limit", "1", "--out", tmp_path / "s.jsonl")
     assert res.exit_code == 1 and error_line(res) == f"Error: no model at {tmp_path / 'm'}: the folder is empty"
+
+
+@pytest.mark.parametrize(("yaml_text", "message"), [
+    ("relations: [P36, p36]\n", "relations: P36 given twice"),
+    ("subjects: [Q999999999]\n", None),
+    ("label_table: /nonexistent.jsonl\n", "label_table is read by the dump and files sources, not by 'sample'"),
+])
+def test_configs_that_would_be_recorded_wrong_or_ignored_are_refused(tmp_path, yaml_text, message):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml_text, encoding="utf-8")
+    res = run("build", cfg, "--out", tmp_path / "o")
+    assert res.exit_code == 1, res.output
+    line = error_line(res)
+    if message:
+        assert line == f"Error: {cfg}: {message}"
+    else:
+        assert "has one of the subjects (Q999999999)" in line and "widen" not in res.output
+
+
+def test_relation_ids_are_recorded_as_wikidata_writes_them(tmp_path):
+    res = run("build", "--relations", "p36", "--langs", "en", "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["created_from"]["relations"] == ["P36"]
+
+
+def test_a_cache_dir_that_is_a_file_is_refused(tmp_path):
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"cache_dir: {tmp_path / 'f'}\n", encoding="utf-8")
+    res = run("build", cfg, "--out", tmp_path / "o")
+    assert res.exit_code == 1 and error_line(res) == f"Error: {cfg}: cache_dir {tmp_path / 'f'} is a file, not a folder"
