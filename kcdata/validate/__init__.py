@@ -184,6 +184,12 @@ def _check_manifest(folder: Path) -> list[Problem]:
     except (OSError, RecursionError) as e:
         return [Problem("manifest.json", "$", f"cannot be read ({e})")]
     found = manifest_problems(manifest, "manifest.json")
+    made = manifest.get("created_from") if isinstance(manifest, dict) else None
+    if isinstance(made, dict):  # the manifest says the same as the config it records
+        for key in ("name", "seed"):
+            if key in manifest and key in made and manifest[key] != made[key]:
+                found.append(Problem("manifest.json", f"$.{key}",
+                                     f"{manifest[key]!r} differs from created_from.{key} {made[key]!r}: edited after the build"))
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, dict):
         return found

@@ -580,3 +580,14 @@ def test_a_cache_dir_that_is_a_file_is_refused(tmp_path):
     cfg.write_text(f"cache_dir: {tmp_path / 'f'}\n", encoding="utf-8")
     res = run("build", cfg, "--out", tmp_path / "o")
     assert res.exit_code == 1 and error_line(res) == f"Error: {cfg}: cache_dir {tmp_path / 'f'} is a file, not a folder"
+
+
+def test_validate_finds_a_manifest_edited_against_its_own_config(sample_build, tmp_path):
+    ds = tmp_path / "ds"
+    shutil.copytree(sample_build, ds)
+    manifest = json.loads((ds / "manifest.json").read_text(encoding="utf-8"))
+    manifest["seed"] = 7
+    (ds / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    res = run("validate", ds)
+    assert res.exit_code == 1
+    assert "manifest.json: $.seed: 7 differs from created_from.seed 0: edited after the build" in res.stdout
