@@ -27,7 +27,7 @@ from kcdata.counterfactual import Pool, choose
 from kcdata.dates import parse_date
 from kcdata.errors import ConfigError, InputError, SkipItem
 from kcdata.facts import parse_entity
-from kcdata.facts.checks import BadValue, Quarantine
+from kcdata.facts.checks import BadValue, Quarantine, check_number_digits
 from kcdata.facts.checks import echo as checks_echo
 from kcdata.fileio import (
     foreign_files,
@@ -197,7 +197,7 @@ def build_rows(
         day = as_of or dt.date.fromisoformat(recorded)
         try:
             cls = _labelled_first(classify(fact, spec, day, rules), snapshot, languages)
-            _check_number(fact, cls)
+            check_number_digits(fact.id, cls.current[0].value.quantity if cls.current else None)
             if day.isoformat() < recorded and spec.changes_within_years and rules.name != "rules_v1" and any(
                     s.start is None and s.point_in_time is None for s in cls.current):
                 # recorded later without a start date: the value is known to hold on the
@@ -301,25 +301,6 @@ def _typed(fact: Fact, spec: Any, rejects: Rejects) -> Fact | None:
         rejects.quarantined["wrong_value_type"] += 1
     kept = tuple(s for s in fact.statements if s not in wrong)
     return dataclasses.replace(fact, statements=kept) if kept else None
-
-
-MAX_NUMBER_DIGITS = 28
-"""Significant digits of an amount the number counterfactual computes exactly (Python's decimal
-context); a larger amount, or one of 10^27 or more, is dropped as ``amount_too_long``."""
-
-
-def _check_number(fact: Fact, cls: Any) -> None:
-    """A quantity answer the number counterfactual can compute with (a valid amount of up to 127
-    characters, such as pi to 100 places, may exceed its decimal precision)."""
-    from decimal import Decimal
-
-    q = cls.current[0].value.quantity if cls.current else None
-    if q is None:
-        return
-    d = Decimal(q.amount)
-    if len(d.as_tuple().digits) > MAX_NUMBER_DIGITS or d.adjusted() >= MAX_NUMBER_DIGITS - 1:
-        raise SkipItem("amount_too_long", f"{fact.id}: {checks_echo(q.amount)} has more digits than the "
-                                          f"number counterfactual computes ({MAX_NUMBER_DIGITS})")
 
 
 def _arrow_bytes(path: Path) -> int:
@@ -586,7 +567,9 @@ def classify_files(
 
     specs = load_relations()
     asked = list(relations or ())
-    wanted = set(resolve_relations(asked or None, specs))
+    extra = {r.upper() for r in asked if all_relations and r[:1] in "pP" and r[1:].isdigit()} - set(specs)
+    known = [r for r in asked if r.upper() not in extra]  # --all-relations: a relation without templates too
+    wanted = set(resolve_relations(known, specs) if known or not asked else ()) | extra
     quarantine = quarantine if quarantine is not None else Quarantine()
     files = list(files)
     entities = [e for f in files for e in read_entities(f, quarantine)]

@@ -441,3 +441,27 @@ class Quarantine:
     def extend(self, problems: list[BadValue], **where: Any) -> None:
         for p in problems:
             self.add(p, **where)
+
+
+MAX_NUMBER_DIGITS = 28
+"""Significant digits of an amount the number counterfactual computes exactly (Python's decimal
+context); a larger amount, or one of 10^27 or more, is dropped as ``amount_too_long``."""
+
+
+def check_number_digits(fact_id: str, quantity: Quantity | None) -> None:
+    """A quantity answer the number counterfactual can compute with (a valid amount of up to 127
+    characters, such as pi to 100 places, may exceed its decimal precision).
+
+    Raises:
+        SkipItem: ``amount_too_long``.
+    """
+    from decimal import Decimal
+
+    from kcdata.errors import SkipItem
+
+    if quantity is None:
+        return
+    d = Decimal(quantity.amount)
+    if len(d.as_tuple().digits) > MAX_NUMBER_DIGITS or d.adjusted() >= MAX_NUMBER_DIGITS - 1:
+        raise SkipItem("amount_too_long", f"{fact_id}: {echo(quantity.amount)} has more digits than the "
+                                          f"number counterfactual computes ({MAX_NUMBER_DIGITS})")

@@ -292,7 +292,7 @@ def stage_split(prof: str) -> list[tuple[str, float]]:
     from kcdata.publish import card, croissant
 
     stages = {"read/extract dump (load_source)": [pl.load_source],
-              "classify": [pl.classify, pl._labelled_first, pl._check_number],
+              "classify": [pl.classify, pl._labelled_first, pl.check_number_digits],
               "counterfactual (choose, Pool)": [pl.choose, pl.Pool.from_facts],
               "render (build_row)": [pl.build_row],
               "validate (row_problems, audit)": [pl.row_problems, pl.audit_rows],

@@ -591,3 +591,13 @@ def test_validate_finds_a_manifest_edited_against_its_own_config(sample_build, t
     res = run("validate", ds)
     assert res.exit_code == 1
     assert "manifest.json: $.seed: 7 differs from created_from.seed 0: edited after the build" in res.stdout
+
+
+def test_classify_all_relations_takes_a_relation_without_templates(tmp_path):
+    f = tmp_path / "q.json"
+    shutil.copy(FIXTURE_ENTITY, f)
+    res = run("classify", f, "--all-relations", "--relations", "P31,P36")
+    assert res.exit_code == 0, res.output
+    assert {json.loads(line)["relation"] for line in res.stdout.splitlines()} == {"P31", "P36"}
+    res = run("classify", f, "--relations", "P31")
+    assert res.exit_code == 1 and error_line(res) == "Error: unknown relation 'P31'"
