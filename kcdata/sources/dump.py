@@ -354,6 +354,7 @@ def iter_dump(
     quarantine: Quarantine | None = None,
     decompress_workers: int = 0,
     index_dir: str | os.PathLike[str] | None = None,
+    ranged: bool = False,
 ) -> Iterator[Any]:
     """Stream a dump and yield what ``output`` names for each entity kept, in dump order.
 
@@ -395,6 +396,9 @@ def iter_dump(
             it such a line raises :class:`DumpError` and a failing statement is left out.
         decompress_workers: Decode a ``.gz``/``.bz2`` dump with that many threads (rapidgzip,
             extra ``parallel``; see :func:`open_dump`), its seek index cached in ``index_dir``.
+        ranged: With ``workers >= 2``, ``index_dir`` and rapidgzip: each worker decodes its own
+            ranges of the decompressed stream from the cached seek index and scans them
+            (:func:`_iter_ranged`); this process only numbers and collects. Same results.
 
     Yields:
         Per-entity results.
@@ -422,6 +426,13 @@ def iter_dump(
         "json": RECORD_BACKEND if output in (DumpOutput.RECORDS, DumpOutput.LABELS) else JSON_BACKEND,
     }
     _notice_slow_backends(stats.backends, str(path).endswith(".gz"))
+    if ranged and workers >= 2 and index_dir is not None:
+        from kcdata.sources import ranges
+
+        planned = _ranged_plan(path, workers, index_dir) if ranges.available() else None
+        if planned is not None:  # else (a corrupt or truncated file) the stream path says what is wrong
+            yield from _iter_ranged(path, planned, job, workers, chunk_bytes, stats, require_end, quarantine)
+            return
     prog = _Progress(progress, f"dump {Path(path).name}", path)
     t0 = time.perf_counter()
     stream, raw = open_dump(path, parallel=decompress_workers, index_dir=index_dir)
@@ -537,6 +548,72 @@ def iter_dump(
     prog.update(stats, final=True)
 
 
+def _ranged_plan(path: str | os.PathLike[str], workers: int, index_dir: str | os.PathLike[str]) -> Any:
+    """The ranges of a dump and its first and last bytes, or None when rapidgzip cannot index it."""
+    from kcdata.sources import ranges
+
+    try:
+        p = ranges.plan(path, max(4 * workers, -(-Path(path).stat().st_size * 8 // ranges.RANGE_BYTES)), index_dir)
+        with ranges._open(p.path, p.codec, p.index) as fh:  # the checks the reader makes on the stream
+            head = fh.read(64)
+            fh.seek(max(0, p.size - 64))
+            tail = fh.read(64).rstrip()
+    except Exception:  # noqa: BLE001 - rapidgzip raises several types for a broken file
+        return None
+    return p, head, tail
+
+
+def _iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: int, chunk_bytes: int,
+                 stats: DumpStats, require_end: bool, quarantine: Quarantine | None) -> Iterator[Any]:
+    """:func:`iter_dump` with every worker decoding and scanning its own ranges
+    (:func:`kcdata.sources.dump_scan._scan_range`); results, problems and errors are numbered and
+    yielded here in dump order, as the single-stream path does."""
+    from kcdata.sources.dump_scan import _scan_range
+
+    t0 = time.perf_counter()
+    records = job.output is DumpOutput.RECORDS
+    p, head, tail = planned
+    first = head.lstrip()[:1]
+    if first not in (b"[", b"{"):
+        raise DumpError(f"{Path(path).name} is not a Wikidata JSON dump: "
+                        + (f"it starts with {head[:40]!r}" if first else "it is empty"),
+                        "pass latest-all.json[.gz|.bz2] (one JSON array, one entity per line) or JSON Lines of entities")
+    line = 1
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(job,)) as pool:
+        futures: deque[Any] = deque()
+        jobs = iter(p.ranges)
+        for s_e in jobs:
+            futures.append(pool.submit(_scan_range, p, s_e[0], s_e[1], chunk_bytes))
+            if len(futures) >= 2 * workers:
+                break
+        while futures:
+            parts = futures.popleft().result()
+            nxt = next(jobs, None)
+            if nxt is not None:
+                futures.append(pool.submit(_scan_range, p, nxt[0], nxt[1], chunk_bytes))
+            for part in parts:
+                if isinstance(part, _LineError):
+                    for f in futures:
+                        f.cancel()
+                    raise _numbered(part, line) from None
+                n, cand, res, newlines, probs = _unpack(part[:6], records)
+                stats.bytes_in += part[6]
+                for rel_line, at, reason, detail, entity, fact_id, fatal in probs:
+                    assert quarantine is not None
+                    quarantine.add(problem(reason, detail, entity, fact_id, fatal), file=str(path),
+                                   line=line + rel_line, offset=at)
+                line += newlines
+                stats.entities += n
+                stats.candidates += cand
+                stats.results += len(res)
+                yield from res
+    if require_end and first == b"[" and not tail.endswith(b"]"):
+        raise DumpError(f"dump is truncated: the JSON array is not closed with ']' (the stream ends at decompressed "
+                        f"byte {p.size:,}, line {line - 1:,})",
+                        "the download or decompression stopped early: download the file again")
+    stats.seconds = time.perf_counter() - t0
+
+
 def _output(
     output: DumpOutput | str,
     relations: Iterable[str] | None,
@@ -592,6 +669,7 @@ def iter_records(
     quarantine: Quarantine | None = None,
     decompress_workers: int = 0,
     index_dir: str | os.PathLike[str] | None = None,
+    ranged: bool = False,
 ) -> Iterator[EntityRecord | Entity]:
     """What a build keeps of the dump: subject records, then the terms of referenced entities.
 
@@ -619,8 +697,8 @@ def iter_records(
         qualifiers: The qualifier properties facts keep (``None``: all; a build passes those
             its rules read).
         quarantine: Sets aside what fails its checks, in both passes (see :func:`iter_dump`).
-        decompress_workers, index_dir: Parallel decompression (see :func:`iter_dump`); the
-            first pass saves the seek index, the second reads it.
+        decompress_workers, index_dir, ranged: Parallel decompression (see :func:`iter_dump`);
+            the seek index is built once and read by both passes.
 
     Yields:
         Records, then entities.
@@ -642,6 +720,7 @@ def iter_records(
         quarantine=quarantine,
         decompress_workers=decompress_workers,
         index_dir=index_dir,
+        ranged=ranged,
     ):
         seen.add(record.entity.id)
         wanted.update(record.references)
@@ -660,4 +739,5 @@ def iter_records(
             quarantine=quarantine,
             decompress_workers=decompress_workers,
             index_dir=index_dir,
+            ranged=ranged,
         )

@@ -344,3 +344,39 @@ def _scan_chunk(
             continue
         results.append(entity)
     return entities, candidates, results, newlines, list(problems)
+
+
+def _scan_range(plan: Any, start: int, end: int, chunk_bytes: int) -> list[Any]:
+    """In a worker: decode the dump's lines that start in ``[start, end)`` from the shared seek
+    index (:mod:`kcdata.sources.ranges`) and scan them in chunks of about ``chunk_bytes``, as
+    :func:`_scan_packed` does for a chunk the reader sends. Returns the packed chunks in order,
+    ending at the first :class:`_LineError` (returned, not raised, so that the chunks before it
+    are counted first); each packed chunk carries its byte length at the end."""
+    from kcdata.sources.ranges import read_range
+
+    out: list[Any] = []
+    lines: list[bytes] = []
+    size, first = 0, start
+
+    def flush() -> bool:
+        nonlocal lines, size
+        if not lines:
+            return True
+        data = b"\n".join(lines) + b"\n"
+        try:
+            out.append((*_scan_packed(data, first), len(data)))
+        except _LineError as err:
+            out.append(err)
+            return False
+        lines, size = [], 0
+        return True
+
+    for off, line in read_range(plan, start, end):
+        if not lines:
+            first = off
+        lines.append(line)
+        size += len(line) + 1
+        if size >= chunk_bytes and not flush():
+            return out
+    flush()
+    return out

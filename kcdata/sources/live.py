@@ -139,7 +139,7 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
                              workers=config.workers, referenced_labels=True, progress=True,
                              qualifiers=qualifiers, quarantine=quarantine,
                              decompress_workers=config.workers if config.workers > 1 else 0,
-                             index_dir=cache):
+                             index_dir=cache, ranged=config.workers > 1):
         if isinstance(item, EntityRecord):
             info = item.entity
             facts.extend(item.facts)

@@ -125,3 +125,28 @@ def test_a_gz_dump_build_with_workers_is_the_one_worker_build(tmp_path):
     two = run_build(BuildConfig(workers=2, **base), tmp_path / "w2")
     assert one.files == two.files and sum(one.rows.values()) > 200
     assert [p.suffix for p in (tmp_path / "cache" / "dump-index").iterdir()] == [".gzipidx"]
+
+
+def test_workers_that_decode_their_own_ranges_read_what_the_stream_reads(dumps, tmp_path):
+    """``iter_dump(ranged=True)``: each worker decodes and scans its own ranges; records, counts,
+    and quarantine records with their line numbers and offsets are the single stream's."""
+    from kcdata.facts.checks import Quarantine
+    from kcdata.sources.dump import DumpOutput, DumpStats, iter_dump
+
+    folder, data = dumps
+    # a broken line in the middle: its line number and offset must come out the same
+    lines = data.split(b"\n")
+    at = next(i for i in range(len(lines) // 2, len(lines)) if b'"labels":{' in lines[i] and b'"P31"' in lines[i])
+    lines[at] = lines[at].replace(b'"labels":{', b'"labels":["x"],"x":{', 1)
+    broken = folder / "broken.json.gz"
+    broken.write_bytes(gzip.compress(b"\n".join(lines)))
+    rels = {"P31", "P17", "P6"}
+    for name in ("d.json.gz", "d.json.bz2", "broken.json.gz"):
+        q1, q2, s1, s2 = Quarantine(), Quarantine(), DumpStats(), DumpStats()
+        want = list(iter_dump(folder / name, output=DumpOutput.RECORDS, relations=rels, quarantine=q1, stats=s1))
+        got = list(iter_dump(folder / name, output=DumpOutput.RECORDS, relations=rels, quarantine=q2, stats=s2,
+                             workers=2, ranged=True, index_dir=tmp_path / "cache", chunk_bytes=1 << 16))
+        assert got == want and want, name
+        assert q2.records == q1.records and (q1.records if name.startswith("broken") else True)
+        assert (s2.entities, s2.candidates, s2.results, s2.bytes_in) == (s1.entities, s1.candidates, s1.results,
+                                                                         s1.bytes_in)
