@@ -42,18 +42,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from kcdata.errors import ConfigError, InputError
+from kcdata.errors import ConfigError
 from kcdata.facts import MAX_LINE_BYTES
 from kcdata.facts.checks import Quarantine, problem
 from kcdata.facts.fast import BACKEND as RECORD_BACKEND
 from kcdata.facts.fast import EntityRecord
 from kcdata.facts.slim import JSON_BACKEND
 from kcdata.sources.dump_scan import (
+    DumpError,
     DumpOutput,
     _braces,
     _init_worker,
     _Job,
     _LineError,
+    _numbered,
     _scan,
     _scan_packed,
     _unpack,
@@ -91,15 +93,6 @@ except ImportError:  # pragma: no cover - depends on the environment
     GZIP_BACKEND = "gzip"
 
 _DATE_RE = re.compile(r"(?<!\d)(20\d{6})(?!\d)")
-
-
-class DumpError(InputError):
-    """The dump is corrupt or truncated; the message names the line and byte offset."""
-
-
-def _numbered(err: _LineError, line: int) -> DumpError:
-    """The :class:`DumpError` of ``err``, ``line`` being the number of the line it counts from."""
-    return DumpError(err.text.format(line=f"{line + err.lines_after:,}"), err.hint)
 
 
 @dataclass
@@ -428,10 +421,11 @@ def iter_dump(
     _notice_slow_backends(stats.backends, str(path).endswith(".gz"))
     if ranged and workers >= 2 and index_dir is not None:
         from kcdata.sources import ranges
+        from kcdata.sources.dump_ranged import iter_ranged, ranged_plan
 
-        planned = _ranged_plan(path, workers, index_dir) if ranges.available() else None
+        planned = ranged_plan(path, workers, index_dir) if ranges.available() else None
         if planned is not None:  # else (a corrupt or truncated file) the stream path says what is wrong
-            yield from _iter_ranged(path, planned, job, workers, chunk_bytes, stats, require_end, quarantine)
+            yield from iter_ranged(path, planned, job, workers, chunk_bytes, stats, require_end, quarantine)
             return
     prog = _Progress(progress, f"dump {Path(path).name}", path)
     t0 = time.perf_counter()
@@ -546,72 +540,6 @@ def iter_dump(
             raw.close()
         stats.seconds = time.perf_counter() - t0
     prog.update(stats, final=True)
-
-
-def _ranged_plan(path: str | os.PathLike[str], workers: int, index_dir: str | os.PathLike[str]) -> Any:
-    """The ranges of a dump and its first and last bytes, or None when rapidgzip cannot index it."""
-    from kcdata.sources import ranges
-
-    try:
-        p = ranges.plan(path, max(4 * workers, -(-Path(path).stat().st_size * 8 // ranges.RANGE_BYTES)), index_dir)
-        with ranges._open(p.path, p.codec, p.index) as fh:  # the checks the reader makes on the stream
-            head = fh.read(64)
-            fh.seek(max(0, p.size - 64))
-            tail = fh.read(64).rstrip()
-    except Exception:  # noqa: BLE001 - rapidgzip raises several types for a broken file
-        return None
-    return p, head, tail
-
-
-def _iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: int, chunk_bytes: int,
-                 stats: DumpStats, require_end: bool, quarantine: Quarantine | None) -> Iterator[Any]:
-    """:func:`iter_dump` with every worker decoding and scanning its own ranges
-    (:func:`kcdata.sources.dump_scan._scan_range`); results, problems and errors are numbered and
-    yielded here in dump order, as the single-stream path does."""
-    from kcdata.sources.dump_scan import _scan_range
-
-    t0 = time.perf_counter()
-    records = job.output is DumpOutput.RECORDS
-    p, head, tail = planned
-    first = head.lstrip()[:1]
-    if first not in (b"[", b"{"):
-        raise DumpError(f"{Path(path).name} is not a Wikidata JSON dump: "
-                        + (f"it starts with {head[:40]!r}" if first else "it is empty"),
-                        "pass latest-all.json[.gz|.bz2] (one JSON array, one entity per line) or JSON Lines of entities")
-    line = 1
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(job,)) as pool:
-        futures: deque[Any] = deque()
-        jobs = iter(p.ranges)
-        for s_e in jobs:
-            futures.append(pool.submit(_scan_range, p, s_e[0], s_e[1], chunk_bytes))
-            if len(futures) >= 2 * workers:
-                break
-        while futures:
-            parts = futures.popleft().result()
-            nxt = next(jobs, None)
-            if nxt is not None:
-                futures.append(pool.submit(_scan_range, p, nxt[0], nxt[1], chunk_bytes))
-            for part in parts:
-                if isinstance(part, _LineError):
-                    for f in futures:
-                        f.cancel()
-                    raise _numbered(part, line) from None
-                n, cand, res, newlines, probs = _unpack(part[:6], records)
-                stats.bytes_in += part[6]
-                for rel_line, at, reason, detail, entity, fact_id, fatal in probs:
-                    assert quarantine is not None
-                    quarantine.add(problem(reason, detail, entity, fact_id, fatal), file=str(path),
-                                   line=line + rel_line, offset=at)
-                line += newlines
-                stats.entities += n
-                stats.candidates += cand
-                stats.results += len(res)
-                yield from res
-    if require_end and first == b"[" and not tail.endswith(b"]"):
-        raise DumpError(f"dump is truncated: the JSON array is not closed with ']' (the stream ends at decompressed "
-                        f"byte {p.size:,}, line {line - 1:,})",
-                        "the download or decompression stopped early: download the file again")
-    stats.seconds = time.perf_counter() - t0
 
 
 def _output(

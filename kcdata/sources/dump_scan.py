@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from kcdata.errors import InputError
 from kcdata.facts.checks import BadValue, json_problem
 from kcdata.facts.fast import decode_results, encode_results, entity_record, terms_entity
 from kcdata.facts.slim import _loads, fast_slim
@@ -73,6 +74,15 @@ class _LineError(Exception):
     def __init__(self, text: str, hint: str, lines_after: int = 0) -> None:
         super().__init__(text, hint, lines_after)
         self.text, self.hint, self.lines_after = text, hint, lines_after
+
+
+class DumpError(InputError):
+    """The dump is corrupt or truncated; the message names the line and byte offset."""
+
+
+def _numbered(err: _LineError, line: int) -> DumpError:
+    """The :class:`DumpError` of ``err``, ``line`` being the number of the line it counts from."""
+    return DumpError(err.text.format(line=f"{line + err.lines_after:,}"), err.hint)
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,0 +1,86 @@
+"""``iter_dump(ranged=True)``: every worker decodes and scans its own ranges of the dump's
+decompressed stream (:mod:`kcdata.sources.ranges`); this process numbers lines, records what was
+set aside and yields the results in dump order, as the single-stream path of
+:func:`kcdata.sources.dump.iter_dump` does."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from kcdata.facts.checks import Quarantine, problem
+from kcdata.sources.dump_scan import DumpError, DumpOutput, _init_worker, _LineError, _numbered, _unpack
+
+
+def ranged_plan(path: str | os.PathLike[str], workers: int, index_dir: str | os.PathLike[str]) -> Any:
+    """The ranges of a dump and its first and last bytes, or None when rapidgzip cannot index it."""
+    from kcdata.sources import ranges
+
+    try:
+        p = ranges.plan(path, max(4 * workers, -(-Path(path).stat().st_size * 8 // ranges.RANGE_BYTES)), index_dir)
+        with ranges._open(p.path, p.codec, p.index) as fh:  # the checks the reader makes on the stream
+            head = fh.read(64)
+            fh.seek(max(0, p.size - 64))
+            tail = fh.read(64).rstrip()
+    except Exception:  # noqa: BLE001 - rapidgzip raises several types for a broken file
+        return None
+    return p, head, tail
+
+
+def iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: int, chunk_bytes: int,
+                 stats: Any, require_end: bool, quarantine: Quarantine | None) -> Iterator[Any]:
+    """:func:`iter_dump` with every worker decoding and scanning its own ranges
+    (:func:`kcdata.sources.dump_scan._scan_range`); results, problems and errors are numbered and
+    yielded here in dump order, as the single-stream path does."""
+    from kcdata.sources.dump_scan import _scan_range
+
+    t0 = time.perf_counter()
+    records = job.output is DumpOutput.RECORDS
+    p, head, tail = planned
+    first = head.lstrip()[:1]
+    if first not in (b"[", b"{"):
+        raise DumpError(f"{Path(path).name} is not a Wikidata JSON dump: "
+                        + (f"it starts with {head[:40]!r}" if first else "it is empty"),
+                        "pass latest-all.json[.gz|.bz2] (one JSON array, one entity per line) or JSON Lines of entities")
+    line = 1
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(job,)) as pool:
+        futures: deque[Any] = deque()
+        jobs = iter(p.ranges)
+        for s_e in jobs:
+            futures.append(pool.submit(_scan_range, p, s_e[0], s_e[1], chunk_bytes))
+            if len(futures) >= 2 * workers:
+                break
+        while futures:
+            parts = futures.popleft().result()
+            nxt = next(jobs, None)
+            if nxt is not None:
+                futures.append(pool.submit(_scan_range, p, nxt[0], nxt[1], chunk_bytes))
+            for part in parts:
+                if isinstance(part, _LineError):
+                    for f in futures:
+                        f.cancel()
+                    raise _numbered(part, line) from None
+                n, cand, res, newlines, probs = _unpack(part[:6], records)
+                stats.bytes_in += part[6]
+                for rel_line, at, reason, detail, entity, fact_id, fatal in probs:
+                    assert quarantine is not None
+                    quarantine.add(problem(reason, detail, entity, fact_id, fatal), file=str(path),
+                                   line=line + rel_line, offset=at)
+                line += newlines
+                stats.entities += n
+                stats.candidates += cand
+                stats.results += len(res)
+                yield from res
+    if require_end and first == b"[" and not tail.endswith(b"]"):
+        raise DumpError(f"dump is truncated: the JSON array is not closed with ']' (the stream ends at decompressed "
+                        f"byte {p.size:,}, line {line - 1:,})",
+                        "the download or decompression stopped early: download the file again")
+    stats.seconds = time.perf_counter() - t0
+
+
+__all__ = ["iter_ranged", "ranged_plan"]
