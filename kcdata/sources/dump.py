@@ -44,7 +44,7 @@ from typing import Any, BinaryIO
 
 from kcdata.errors import ConfigError
 from kcdata.facts import MAX_LINE_BYTES
-from kcdata.facts.checks import Quarantine, problem
+from kcdata.facts.checks import Quarantine
 from kcdata.facts.fast import BACKEND as RECORD_BACKEND
 from kcdata.facts.fast import EntityRecord
 from kcdata.facts.slim import JSON_BACKEND
@@ -60,6 +60,7 @@ from kcdata.sources.dump_scan import (
     _scan_packed,
     _unpack,
     property_needles,
+    record_scan,
 )
 from kcdata.types import Entity
 
@@ -464,17 +465,10 @@ def iter_dump(
                     )
                 yield c
 
-        def tally(n: int, cand: int, res: list[Any], newlines: int, problems: list[Any]) -> list[Any]:
+        def tally(*scanned: Any) -> list[Any]:
             nonlocal line
-            for rel_line, at, reason, detail, entity, fact_id, fatal in problems:
-                assert quarantine is not None
-                quarantine.add(problem(reason, detail, entity, fact_id, fatal), file=str(path),
-                               line=line + rel_line, offset=at)
-            line += newlines
-            stats.entities += n
-            stats.candidates += cand
-            stats.results += len(res)
-            return res
+            line += record_scan(scanned, line, stats, quarantine, str(path))
+            return scanned[2]
 
         if workers <= 1:
             try:

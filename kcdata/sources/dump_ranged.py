@@ -13,8 +13,16 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from kcdata.facts.checks import Quarantine, problem
-from kcdata.sources.dump_scan import DumpError, DumpOutput, _init_worker, _LineError, _numbered, _unpack
+from kcdata.facts.checks import Quarantine
+from kcdata.sources.dump_scan import (
+    DumpError,
+    DumpOutput,
+    _init_worker,
+    _LineError,
+    _numbered,
+    _unpack,
+    record_scan,
+)
 
 
 def ranged_plan(path: str | os.PathLike[str], workers: int, index_dir: str | os.PathLike[str]) -> Any:
@@ -65,17 +73,10 @@ def iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: i
                     for f in futures:
                         f.cancel()
                     raise _numbered(part, line) from None
-                n, cand, res, newlines, probs = _unpack(part[:6], records)
+                scanned = _unpack(part[:6], records)
                 stats.bytes_in += part[6]
-                for rel_line, at, reason, detail, entity, fact_id, fatal in probs:
-                    assert quarantine is not None
-                    quarantine.add(problem(reason, detail, entity, fact_id, fatal), file=str(path),
-                                   line=line + rel_line, offset=at)
-                line += newlines
-                stats.entities += n
-                stats.candidates += cand
-                stats.results += len(res)
-                yield from res
+                line += record_scan(scanned, line, stats, quarantine, str(path))
+                yield from scanned[2]
     if require_end and first == b"[" and not tail.endswith(b"]"):
         raise DumpError(f"dump is truncated: the JSON array is not closed with ']' (the stream ends at decompressed "
                         f"byte {p.size:,}, line {line - 1:,})",

@@ -390,3 +390,19 @@ def _scan_range(plan: Any, start: int, end: int, chunk_bytes: int) -> list[Any]:
             return out
     flush()
     return out
+
+
+def record_scan(scanned: tuple[int, int, list[Any], int, list[Problem]], line: int, stats: Any,
+                quarantine: Any, path: str) -> int:
+    """Count one scanned chunk into ``stats`` and set its problems aside in ``quarantine``,
+    ``line`` being the number of the chunk's first line; returns the chunk's newlines."""
+    from kcdata.facts.checks import problem
+
+    n, cand, res, newlines, problems = scanned
+    for rel_line, at, reason, detail, entity, fact_id, fatal in problems:
+        assert quarantine is not None
+        quarantine.add(problem(reason, detail, entity, fact_id, fatal), file=path, line=line + rel_line, offset=at)
+    stats.entities += n
+    stats.candidates += cand
+    stats.results += len(res)
+    return newlines
