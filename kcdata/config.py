@@ -48,6 +48,14 @@ class BuildConfig:
     cache_dir: str | None = None
     offline: bool = False
     workers: int = 1
+    executor: str = "local"
+    """Where a dump's ranges are read and rows rendered: ``local`` processes, or ``ray`` tasks
+    (extra ``ray``); the same bytes either way. Left out of :meth:`to_dict` when ``local``."""
+    ray_address: str | None = None
+    """The Ray cluster to join (``ray://host:10001`` or ``auto``); None starts Ray on this machine."""
+    shard_cache: bool = True
+    """Keep a dump's extraction as Parquet shards in the cache and reuse it
+    (:mod:`kcdata.sources.shards`); left out of :meth:`to_dict` when on."""
     subjects: tuple[str, ...] | None = None
     """Subject ids for the api source (or a filter for the others)."""
     label_table: str | None = None
@@ -64,6 +72,9 @@ class BuildConfig:
         out = dataclasses.asdict(self)
         if out["sample"] is None:
             del out["sample"]
+        for key, default in (("executor", "local"), ("ray_address", None), ("shard_cache", True)):
+            if out[key] == default:  # configs and manifests of builds that do not set them read as before
+                del out[key]
         for k, v in out.items():
             if isinstance(v, tuple):
                 out[k] = list(v)
@@ -106,6 +117,8 @@ def from_dict(data: dict[str, Any], where: str = "config") -> BuildConfig:
                           "leave label_table out, or build from --source dump / files")
     if kwargs.get("cache_dir") and Path(kwargs["cache_dir"]).exists() and not Path(kwargs["cache_dir"]).is_dir():
         raise ConfigError(f"{prefix}cache_dir {kwargs['cache_dir']} is a file, not a folder", "name a folder for the cache")
+    if kwargs.get("ray_address") and kwargs.get("executor", "local") != "ray":
+        raise ConfigError(f"{prefix}ray_address is for the ray executor", "add --executor ray (executor: ray)")
     return BuildConfig(**kwargs)
 
 

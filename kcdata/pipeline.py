@@ -213,7 +213,7 @@ def build_rows(
         made = dict.fromkeys((j[0].id for j in todo), 0)
         chosen = [c for j in todo if (c := _choose(*j, snapshot, config, pool, languages, rejects, find_article))]
         render = functools.partial(_render_fact, snapshot=snapshot, config=config, languages=languages)
-        for item, (made_rows, dropped) in zip(chosen, render_all(render, chosen, config.workers), strict=True):
+        for item, (made_rows, dropped) in zip(chosen, render_all(render, chosen, config.workers, config.executor, config.ray_address), strict=True):
             for kind, args in dropped:
                 (rejects.passage if kind == "passage" else rejects.add)(*args)
             rows.extend(made_rows)
@@ -382,6 +382,18 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
         KcdataError: bad config, unreadable source, or an output folder that is not ours; with
             ``strict``, the first input that fails its checks (an InputError naming where).
     """
+    if config.executor != "ray":
+        return _run_build(config, out_dir, http_client, strict)
+    from kcdata import engine
+
+    engine.require()  # before the first pass, not after it
+    try:
+        return _run_build(config, out_dir, http_client, strict)
+    finally:
+        engine.stop()
+
+
+def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: bool) -> BuildResult:
     out_dir = Path(out_dir)
     _safe_out(out_dir)
     if config.source_path and Path(config.source_path).is_dir():

@@ -12,6 +12,7 @@ the whole label store to every worker) or the batch is small, it renders in this
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -34,13 +35,27 @@ def _run(span: tuple[int, int]) -> list[Any]:
     return [fn(items[i]) for i in range(*span)]
 
 
-def render_all(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
-    """``[fn(x) for x in items]``, in ``workers`` forked processes when that pays.
+def _chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
+    return [fn(x) for x in chunk]
+
+
+def render_all(fn: Callable[[T], R], items: Sequence[T], workers: int, executor: str = "local",
+               ray_address: str | None = None) -> list[R]:
+    """``[fn(x) for x in items]``, in ``workers`` forked processes when that pays, or as Ray Data
+    tasks of :data:`CHUNK` items each (``executor="ray"``, :func:`kcdata.engine.ordered_map`).
 
     ``fn`` must be pure (its result only depends on its item and on state read-only during the
     call); results come back pickled, in input order.
     """
     global _JOB
+    if executor == "ray":
+        from kcdata import engine
+
+        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+        out_: list[R] = []
+        for part in engine.ordered_map(functools.partial(_chunk, fn), chunks, address=ray_address, cpus=workers):
+            out_.extend(part)
+        return out_
     if workers <= 1 or len(items) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(x) for x in items]
     spans = [(i, min(i + CHUNK, len(items))) for i in range(0, len(items), CHUNK)]

@@ -14,6 +14,9 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 # A private datasets cache per test session: datasets keys the cache of a local folder by its
 # name and config, so a folder rebuilt under the same name could be served from an old cache.
 os.environ["HF_DATASETS_CACHE"] = tempfile.mkdtemp(prefix="kcdata-hf-datasets-")
+# A private kcdata cache too (HTTP responses, dump seek indexes, dump shards): no test reads what
+# another run, or the user, left in ~/.cache/kcdata.
+os.environ["KCDATA_CACHE_DIR"] = os.path.join(tempfile.mkdtemp(prefix="kcdata-cache-"), "http")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO.parent / "shared" / "fixtures"

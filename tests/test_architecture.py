@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "kcdata"
 GROUND = frozenset({
     "kcdata", "kcdata.types", "kcdata.errors", "kcdata.config", "kcdata.dates", "kcdata.relations",
     "kcdata.labels", "kcdata.normalise", "kcdata.schemas", "kcdata.resources", "kcdata.fileio",
-    "kcdata.http",
+    "kcdata.http", "kcdata.engine",
 })
 STAGES = ("facts", "sources", "classify", "counterfactual", "render", "validate", "publish", "score")
 TOP = ("pipeline", "workers", "cli", "__main__")

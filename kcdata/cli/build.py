@@ -26,6 +26,17 @@ from kcdata.cli.options import as_of_option, languages_option, relations_option
 @click.option("--offline", is_flag=True, default=None, help="Use the HTTP cache only (api source).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes: reading a dump, and rendering rows (any source; the output is the same bytes).")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default=None,
+              help="Where a dump's ranges are read and rows rendered: local processes (default), or Ray Data "
+                   "tasks (extra 'ray'; --workers CPUs of a local Ray, or the cluster at --ray-address). Same bytes.")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="The Ray cluster to run on with --executor ray (ray://HEAD:10001, or auto); default: start Ray here.")
+@click.option("--cache-dir", default=None, metavar="DIR",
+              help="The cache folder: HTTP responses, and a dump's seek index and shards (default: "
+                   "~/.cache/kcdata, or the parent of $KCDATA_CACHE_DIR).")
+@click.option("--no-shard-cache", is_flag=True, default=False,
+              help="Read the dump even if its extraction is in the cache, and keep none (default: keep it as "
+                   "Parquet shards and reuse it for builds of the same or fewer relations and languages).")
 @click.option("--user-agent", default=None, help="User-Agent with contact, required for live sources.")
 @click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
               help="Build N facts per relation x kind, a seeded sample stratified by subject popularity "
@@ -34,7 +45,7 @@ from kcdata.cli.options import as_of_option, languages_option, relations_option
               help="Stop at the first malformed line, entity or statement of the source (default: set it "
                    "aside in rejects.jsonl, count it in the manifest and go on).")
 def build(config_file, out_dir, seed, as_of, languages, relations, source, source_path, name,
-          no_wikipedia, offline, workers, user_agent, sample, strict) -> None:
+          no_wikipedia, offline, workers, executor, ray_address, cache_dir, no_shard_cache, user_agent, sample, strict) -> None:
     """Build a knowledge-conflict dataset into OUT.
 
     With no CONFIG it builds the real Wikidata sample embedded in kcdata, offline. Flags override
@@ -52,6 +63,7 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
       kcdata build --out out/de --langs de,fr --seed 3 --as-of 2020-01-01
       kcdata build my-config.yaml --out out/mine
       kcdata build --source dump wikidata-20250101-all.json.gz --workers 4 --sample 1000 --out out/dump
+      kcdata build --source dump wikidata-20250101-all.json.gz --executor ray --ray-address auto --out out/dump
     """
     from kcdata.config import load_config
     from kcdata.pipeline import run_build
@@ -63,7 +75,8 @@ def build(config_file, out_dir, seed, as_of, languages, relations, source, sourc
         config_file, seed=seed, as_of=as_of, languages=languages, relations=relations,
         source=source, source_path=source_path, name=name,
         wikipedia=False if no_wikipedia else None, offline=offline, workers=workers, user_agent=user_agent,
-        sample=sample,
+        sample=sample, executor=executor, ray_address=ray_address, shard_cache=False if no_shard_cache else None,
+        cache_dir=cache_dir,
     )
     result = run_build(config, Path(out_dir), strict=strict)
     _summary(result)

@@ -349,6 +349,8 @@ def iter_dump(
     decompress_workers: int = 0,
     index_dir: str | os.PathLike[str] | None = None,
     ranged: bool = False,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> Iterator[Any]:
     """Stream a dump and yield what ``output`` names for each entity kept, in dump order.
 
@@ -393,6 +395,9 @@ def iter_dump(
         ranged: With ``workers >= 2``, ``index_dir`` and rapidgzip: each worker decodes its own
             ranges of the decompressed stream from the cached seek index and scans them
             (:func:`_iter_ranged`); this process only numbers and collects. Same results.
+        executor: ``ray``: the ranges are read by Ray Data tasks (:mod:`kcdata.engine`, extra
+            ``ray``; ``workers`` CPUs of a local Ray, or the cluster at ``ray_address``), which
+            needs ``index_dir`` and, for a compressed dump, rapidgzip. Same results.
 
     Yields:
         Per-entity results.
@@ -420,13 +425,16 @@ def iter_dump(
         "json": RECORD_BACKEND if output in (DumpOutput.RECORDS, DumpOutput.LABELS) else JSON_BACKEND,
     }
     _notice_slow_backends(stats.backends, str(path).endswith(".gz"))
-    if ranged and workers >= 2 and index_dir is not None:
+    if executor == "ray":
+        _ray_ready(path, index_dir)
+    if (ranged and workers >= 2 or executor == "ray") and index_dir is not None:
         from kcdata.sources import ranges
         from kcdata.sources.dump_ranged import iter_ranged, ranged_plan
 
         planned = ranged_plan(path, workers, index_dir) if ranges.available() else None
         if planned is not None:  # else (a corrupt or truncated file) the stream path says what is wrong
-            yield from iter_ranged(path, planned, job, workers, chunk_bytes, stats, require_end, quarantine)
+            yield from iter_ranged(path, planned, job, workers, chunk_bytes, stats, require_end, quarantine,
+                                   executor, ray_address)
             return
     prog = _Progress(progress, f"dump {Path(path).name}", path)
     t0 = time.perf_counter()
@@ -536,6 +544,19 @@ def iter_dump(
     prog.update(stats, final=True)
 
 
+def _ray_ready(path: str | os.PathLike[str], index_dir: Any) -> None:
+    """What ``executor="ray"`` needs: Ray, a cache folder for the seek index, and rapidgzip."""
+    from kcdata import engine
+    from kcdata.sources import ranges
+
+    engine.require()
+    if index_dir is None:
+        raise ConfigError("executor ray reads a dump in ranges: it needs index_dir", "pass index_dir (a cache folder)")
+    if not ranges.available():
+        raise ConfigError("--executor ray reads a dump in ranges of its decompressed stream, which needs rapidgzip",
+                          "pip install 'kcdata[ray]' (it includes rapidgzip), or use --executor local")
+
+
 def _output(
     output: DumpOutput | str,
     relations: Iterable[str] | None,
@@ -592,6 +613,8 @@ def iter_records(
     decompress_workers: int = 0,
     index_dir: str | os.PathLike[str] | None = None,
     ranged: bool = False,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> Iterator[EntityRecord | Entity]:
     """What a build keeps of the dump: subject records, then the terms of referenced entities.
 
@@ -619,8 +642,9 @@ def iter_records(
         qualifiers: The qualifier properties facts keep (``None``: all; a build passes those
             its rules read).
         quarantine: Sets aside what fails its checks, in both passes (see :func:`iter_dump`).
-        decompress_workers, index_dir, ranged: Parallel decompression (see :func:`iter_dump`);
-            the seek index is built once and read by both passes.
+        decompress_workers, index_dir, ranged, executor, ray_address: Parallel decompression
+            and the executor (see :func:`iter_dump`); the seek index is built once and read by
+            both passes.
 
     Yields:
         Records, then entities.
@@ -643,6 +667,8 @@ def iter_records(
         decompress_workers=decompress_workers,
         index_dir=index_dir,
         ranged=ranged,
+        executor=executor,
+        ray_address=ray_address,
     ):
         seen.add(record.entity.id)
         wanted.update(record.references)
@@ -662,4 +688,6 @@ def iter_records(
             decompress_workers=decompress_workers,
             index_dir=index_dir,
             ranged=ranged,
+            executor=executor,
+            ray_address=ray_address,
         )

@@ -5,6 +5,7 @@ set aside and yields the results in dump order, as the single-stream path of
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections import deque
@@ -40,13 +41,52 @@ def ranged_plan(path: str | os.PathLike[str], workers: int, index_dir: str | os.
     return p, head, tail
 
 
-def iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: int, chunk_bytes: int,
-                 stats: Any, require_end: bool, quarantine: Quarantine | None) -> Iterator[Any]:
-    """:func:`iter_dump` with every worker decoding and scanning its own ranges
-    (:func:`kcdata.sources.dump_scan._scan_range`); results, problems and errors are numbered and
-    yielded here in dump order, as the single-stream path does."""
+def _scan_with(job: Any, p: Any, chunk_bytes: int, span: tuple[int, int]) -> list[Any]:
+    """:func:`kcdata.sources.dump_scan._scan_range` in a Ray task (no pool initializer there)."""
     from kcdata.sources.dump_scan import _scan_range
 
+    _init_worker(job)
+    return _scan_range(p, span[0], span[1], chunk_bytes)
+
+
+def _ranges_by_ray(job: Any, p: Any, chunk_bytes: int, workers: int, address: str | None) -> Iterator[list[Any]]:
+    """Every range's packed chunks, in order, each range a Ray Data task (:mod:`kcdata.engine`)."""
+    from kcdata import engine
+
+    yield from engine.ordered_map(functools.partial(_scan_with, job, p, chunk_bytes), list(p.ranges),
+                                  address=address, cpus=workers)
+
+
+def _ranges_by_pool(job: Any, p: Any, chunk_bytes: int, workers: int) -> Iterator[list[Any]]:
+    """Every range's packed chunks, in order, with at most ``2 * workers`` ranges in flight."""
+    from kcdata.sources.dump_scan import _scan_range
+
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(job,)) as pool:
+        futures: deque[Any] = deque()
+        jobs = iter(p.ranges)
+        for s_e in jobs:
+            futures.append(pool.submit(_scan_range, p, s_e[0], s_e[1], chunk_bytes))
+            if len(futures) >= 2 * workers:
+                break
+        try:
+            while futures:
+                parts = futures.popleft().result()
+                nxt = next(jobs, None)
+                if nxt is not None:
+                    futures.append(pool.submit(_scan_range, p, nxt[0], nxt[1], chunk_bytes))
+                yield parts
+        finally:
+            for f in futures:
+                f.cancel()
+
+
+def iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: int, chunk_bytes: int,
+                 stats: Any, require_end: bool, quarantine: Quarantine | None,
+                 executor: str = "local", ray_address: str | None = None) -> Iterator[Any]:
+    """:func:`iter_dump` with every worker decoding and scanning its own ranges
+    (:func:`kcdata.sources.dump_scan._scan_range`), in local processes or Ray tasks
+    (``executor``); results, problems and errors are numbered and yielded here in dump order, as
+    the single-stream path does."""
     t0 = time.perf_counter()
     records = job.output is DumpOutput.RECORDS
     p, head, tail = planned
@@ -56,27 +96,21 @@ def iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: i
                         + (f"it starts with {head[:40]!r}" if first else "it is empty"),
                         "pass latest-all.json[.gz|.bz2] (one JSON array, one entity per line) or JSON Lines of entities")
     line = 1
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(job,)) as pool:
-        futures: deque[Any] = deque()
-        jobs = iter(p.ranges)
-        for s_e in jobs:
-            futures.append(pool.submit(_scan_range, p, s_e[0], s_e[1], chunk_bytes))
-            if len(futures) >= 2 * workers:
-                break
-        while futures:
-            parts = futures.popleft().result()
-            nxt = next(jobs, None)
-            if nxt is not None:
-                futures.append(pool.submit(_scan_range, p, nxt[0], nxt[1], chunk_bytes))
+    ranges = (_ranges_by_ray(job, p, chunk_bytes, workers, ray_address) if executor == "ray"
+              else _ranges_by_pool(job, p, chunk_bytes, workers))
+    try:
+        for parts in ranges:
             for part in parts:
                 if isinstance(part, _LineError):
-                    for f in futures:
-                        f.cancel()
                     raise _numbered(part, line) from None
                 scanned = _unpack(part[:6], records)
                 stats.bytes_in += part[6]
                 line += record_scan(scanned, line, stats, quarantine, str(path))
                 yield from scanned[2]
+    finally:
+        close = getattr(ranges, "close", None)
+        if close is not None:
+            close()
     if require_end and first == b"[" and not tail.endswith(b"]"):
         raise DumpError(f"dump is truncated: the JSON array is not closed with ']' (the stream ends at decompressed "
                         f"byte {p.size:,}, line {line - 1:,})",

@@ -109,7 +109,7 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
             their line and byte offset (see :func:`kcdata.sources.dump.iter_dump`); ``None``: a
             line that cannot be read stops the build.
     """
-    from kcdata.facts.fast import EntityRecord
+    from kcdata.sources import shards
     from kcdata.sources.dump import dump_date, iter_records
 
     if not config.source_path:
@@ -135,22 +135,52 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
     from kcdata.http import default_cache_dir
 
     cache = Path(config.cache_dir) if config.cache_dir else default_cache_dir().parent
-    for item in iter_records(path, _relations(config), _label_languages(config),
+    want = shards.Request(frozenset(_relations(config)), frozenset(_label_languages(config)),
+                          frozenset(qualifiers) if qualifiers is not None else None)
+    keep = quarantine is not None and config.shard_cache
+    entry = shards.find(cache, path, want) if keep else None
+    writer: shards.Writer | None = None
+    items: Iterable[Any]
+    if entry is not None:
+        log.warning("reading %s from the shard cache (%s), not the dump", path.name, entry)
+        items = shards.read(entry, want, quarantine, path)
+    else:
+        if keep:
+            writer = shards.Writer(cache, path, want, quarantine)
+        items = iter_records(path, sorted(want.relations), _label_languages(config),
                              workers=config.workers, referenced_labels=True, progress=True,
-                             qualifiers=qualifiers, quarantine=quarantine,
+                             qualifiers=qualifiers, quarantine=writer.recorder if writer else quarantine,
                              decompress_workers=config.workers if config.workers > 1 else 0,
-                             index_dir=cache, ranged=config.workers > 1):
-        if isinstance(item, EntityRecord):
-            info = item.entity
-            facts.extend(item.facts)
-            prov[info.id] = {"file": str(path), "lastrevid": info.lastrevid, "modified": info.modified}
-        else:
-            info = item
-        store.add(info)
+                             index_dir=cache, ranged=config.workers > 1, executor=config.executor,
+                             ray_address=config.ray_address)
+        if writer is not None:
+            items = writer.tee(items)
+    try:
+        for item in items:
+            _keep(item, path, facts, prov, store)
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.commit()
     if table is not None:
         load_label_table(table, store, quarantine=quarantine)
     return Snapshot(name=path.name, date=date, entities=[], labels=store, provenance=prov, kind="dump",
                     path=str(path), dump_date=date, facts=facts)
+
+
+def _keep(item: Any, path: Path, facts: list[Fact], prov: dict[str, dict[str, Any]], store: LabelStore) -> None:
+    """Keep a subject record's facts and provenance, and every entity's labels."""
+    from kcdata.facts.fast import EntityRecord
+
+    if isinstance(item, EntityRecord):
+        info = item.entity
+        facts.extend(item.facts)
+        prov[info.id] = {"file": str(path), "lastrevid": info.lastrevid, "modified": info.modified}
+    else:
+        info = item
+    store.add(info)
 
 
 def load(config: BuildConfig, client: Any = None, qualifiers: Iterable[str] | None = None,

@@ -25,10 +25,14 @@ def test_kill_9_at_random_moments_of_score_then_resume_gives_the_uninterrupted_f
                 "--samples", "1", "--max-new-tokens", "4", "--batch-size", "2", "--limit", "80", "--out", str(out)]
 
     whole = tmp_path / "whole" / "scores.jsonl"
-    t0 = time.monotonic()
-    subprocess.run(args(whole), check=True, capture_output=True, env=env)
-    full = time.monotonic() - t0
+    times = []
+    for run in (tmp_path / "cold" / "scores.jsonl", whole):  # the first run pays cold imports: time the second
+        t0 = time.monotonic()
+        subprocess.run(args(run), check=True, capture_output=True, env=env)
+        times.append(time.monotonic() - t0)
+    full = min(times)
     want = whole.read_bytes()
+    assert (tmp_path / "cold" / "scores.jsonl").read_bytes() == want
     assert want.count(b"\n") == 80
 
     out = tmp_path / "killed" / "scores.jsonl"

@@ -119,7 +119,8 @@ def test_a_gz_dump_build_with_workers_is_the_one_worker_build(tmp_path):
 
     dump = tmp_path / "wikidata-20250101-all.json.gz"
     shutil.copy(sample_dir() / "entities.json.gz", dump)
-    base = dict(source="dump", source_path=str(dump), wikipedia=False, cache_dir=str(tmp_path / "cache"))
+    base = dict(source="dump", source_path=str(dump), wikipedia=False, cache_dir=str(tmp_path / "cache"),
+                shard_cache=False)  # both builds read the dump
     one = run_build(BuildConfig(workers=1, **base), tmp_path / "w1")
     assert not (tmp_path / "cache" / "dump-index").exists()  # one worker reads one isal stream
     two = run_build(BuildConfig(workers=2, **base), tmp_path / "w2")

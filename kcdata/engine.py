@@ -1,0 +1,114 @@
+"""The distributed executor: Ray Data maps, in order, for the dump's ranges and the rows' rendering.
+
+``kcdata build --executor ray`` hands the two parallel stages to Ray (extra ``ray``): reading the
+dump, one task per byte range of its decompressed stream (:mod:`kcdata.sources.dump_ranged`), and
+rendering, one task per chunk of chosen facts (:mod:`kcdata.workers`). :func:`ordered_map` runs a
+function over items as a Ray Data dataset with ``preserve_order``, so results come back in input
+order and the build writes the same bytes as the local executor. Without ``--ray-address`` Ray
+starts on this machine with ``--workers`` CPUs; with one (``ray://head:10001``, ``auto``) it joins
+that cluster, whose nodes need kcdata installed.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from kcdata.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+EXECUTORS = ("local", "ray")
+
+
+def available() -> bool:
+    """Whether Ray (extra ``ray``) is installed."""
+    try:
+        import ray  # noqa: F401
+        import ray.data  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require() -> None:
+    """Raise a clear error where Ray is not installed."""
+    if not available():
+        raise ConfigError("--executor ray needs Ray, which is not installed",
+                          "pip install 'kcdata[ray]' (from a checkout: pip install '.[ray]'), or use --executor local")
+
+
+def start(address: str | None, cpus: int) -> Any:
+    """Ray, started on this machine with ``cpus`` CPUs, or joined to the cluster at ``address``
+    (a running session is reused)."""
+    require()
+    import ray
+
+    global _STARTED
+    if not ray.is_initialized():
+        _STARTED = True
+        opts: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                "configure_logging": False, "ignore_reinit_error": True}
+        try:
+            if address:
+                ray.init(address=address, **opts)
+            else:
+                ray.init(num_cpus=max(cpus, 1), **opts)
+        except (ConnectionError, RuntimeError, ValueError) as err:
+            where = f"the Ray cluster at {address}" if address else "a local Ray instance"
+            raise ConfigError(f"could not start or join {where}: {str(err).splitlines()[0] if str(err) else err!r}",
+                              "check --ray-address (ray://HOST:10001 or auto), or leave it out to run Ray here") from None
+    import ray.data
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return ray
+
+
+_STARTED = False
+"""Whether :func:`start` started (or joined) Ray in this process, so :func:`stop` may end it."""
+
+
+def stop() -> None:
+    """Shut Ray down if :func:`start` started or joined it (a session the caller began stays)."""
+    global _STARTED
+    if _STARTED:
+        import ray
+
+        _STARTED = False
+        if ray.is_initialized():
+            ray.shutdown()
+
+
+def ordered_map(fn: Callable[[Any], Any], items: Sequence[Any], *, address: str | None, cpus: int) -> Iterator[Any]:
+    """``fn(x) for x in items`` as Ray Data tasks, one block per item, results in input order.
+
+    ``fn`` and the items are pickled (cloudpickle for ``fn``); results come back pickled.
+    """
+    start(address, cpus)
+    from ray import data as ray_data
+
+    if not items:
+        return
+    rows = [{"i": i, "item": pickle.dumps(x, protocol=pickle.HIGHEST_PROTOCOL)} for i, x in enumerate(items)]
+
+    def apply(row: dict[str, Any]) -> dict[str, Any]:  # a Ray Data row function (cloudpickled with fn)
+        out = fn(pickle.loads(row["item"]))  # noqa: S301 - items this process pickled
+        return {"i": row["i"], "out": pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)}
+
+    ds = ray_data.from_items(rows, override_num_blocks=len(rows)).map(apply)
+    expect = 0
+    for row in ds.iter_rows():
+        if row["i"] != expect:  # preserve_order is what makes the output the local executor's bytes
+            raise RuntimeError(f"Ray Data returned item {row['i']} where {expect} was due")
+        expect += 1
+        yield pickle.loads(row["out"])  # noqa: S301 - results of our own tasks
+
+
+__all__ = ["EXECUTORS", "available", "ordered_map", "require", "start", "stop"]
