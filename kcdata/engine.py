@@ -47,6 +47,8 @@ def start(address: str | None, cpus: int) -> Any:
     import ray
 
     global _STARTED
+    if address and not ray.is_initialized():
+        _check_reachable(address)
     if not ray.is_initialized():
         _STARTED = True
         opts: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
@@ -69,6 +71,25 @@ def start(address: str | None, cpus: int) -> Any:
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return ray
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once on a ``HOST:PORT`` (or ``ray://HOST:PORT``) nobody listens on: Ray itself
+    retries for minutes before it gives up."""
+    import socket
+
+    hostport = address.split("://", 1)[-1]
+    if address == "auto" or ":" not in hostport:
+        return
+    host, _, port = hostport.rpartition(":")
+    if not port.isdigit():
+        raise ConfigError(f"--ray-address {address}: the port must be a number", "pass ray://HOST:10001, HOST:6379 or auto")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
+            pass
+    except OSError as err:
+        raise ConfigError(f"no Ray cluster answers at {address} ({err.strerror or err})",
+                          "start it (ray start --head) or check --ray-address; leave it out to run Ray here") from None
 
 
 _STARTED = False

@@ -386,8 +386,10 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
         return _run_build(config, out_dir, http_client, strict)
     from kcdata import engine
 
-    engine.require()  # before the first pass, not after it
+    engine.require()
+    _safe_out(Path(out_dir))
     try:
+        engine.start(config.ray_address, config.workers)  # before the first pass: a bad address fails now
         return _run_build(config, out_dir, http_client, strict)
     finally:
         engine.stop()

@@ -189,24 +189,41 @@ class Writer:
         self.want = want
         self.final = root(cache_dir) / entry_name(self.ident, want)
         self.tmp = self.final.with_name(f"{self.final.name}.tmp-{os.getpid()}")
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir(parents=True)
         self.recorder = _Recorder(quarantine)
         self.files: list[dict[str, Any]] = []
         self._rows: dict[str, list[Any]] = {"records": [], "labels": []}
         self._counts = {"records": 0, "labels": 0}
         self.codec = "msgpack"
+        self.failed: str | None = None
+        """Why the entry could not be written (the disk is full, say): the build goes on without it."""
+        try:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp.mkdir(parents=True)
+        except OSError as err:  # a read-only or full cache folder
+            self._give_up(err)
 
     def tee(self, items: Iterable[EntityRecord | Entity]) -> Iterator[EntityRecord | Entity]:
         """``items`` as they come, each also added to the entry."""
         for item in items:
-            blob, self.codec = _encode(item)
-            if isinstance(item, EntityRecord):
-                rels = sorted({f.relation for f in item.facts})
-                self._add("records", (item.entity.id, rels, blob))
-            else:
-                self._add("labels", (item.id, blob))
+            if self.failed is None:
+                try:
+                    blob, self.codec = _encode(item)
+                    if isinstance(item, EntityRecord):
+                        rels = sorted({f.relation for f in item.facts})
+                        self._add("records", (item.entity.id, rels, blob))
+                    else:
+                        self._add("labels", (item.id, blob))
+                except OSError as err:
+                    self._give_up(err)
             yield item
+
+    def _give_up(self, err: OSError) -> None:
+        """A cache that cannot be written is no reason to stop the build: drop the entry, go on."""
+        self.failed = f"{type(err).__name__}: {err}"
+        self._rows = {"records": [], "labels": []}
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        log.warning("could not keep the dump's extraction in %s (%s): the build goes on without it",
+                    self.final.parent, self.failed)
 
     def _add(self, kind: str, row: tuple[Any, ...]) -> None:
         rows = self._rows[kind]
@@ -234,16 +251,23 @@ class Writer:
         self._counts[kind] += len(rows)
         self._rows[kind] = []
 
-    def commit(self) -> Path:
-        """Write the last shards and ``meta.json`` and rename the entry into place."""
-        self._flush("records")
-        self._flush("labels")
-        meta = {"version": SHARDS_VERSION, "dump": self.ident, "request": self.want.to_dict(),
-                "codec": self.codec, "rows": self._counts, "files": self.files,
-                "problems": self.recorder.problems}
-        write_atomic_text(self.tmp / "meta.json", json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n")
-        shutil.rmtree(self.final, ignore_errors=True)  # an entry of the same name from an older file
-        os.replace(self.tmp, self.final)
+    def commit(self) -> Path | None:
+        """Write the last shards and ``meta.json`` and rename the entry into place (None: it
+        could not be written, see :attr:`failed`)."""
+        if self.failed is not None:
+            return None
+        try:
+            self._flush("records")
+            self._flush("labels")
+            meta = {"version": SHARDS_VERSION, "dump": self.ident, "request": self.want.to_dict(),
+                    "codec": self.codec, "rows": self._counts, "files": self.files,
+                    "problems": self.recorder.problems}
+            write_atomic_text(self.tmp / "meta.json", json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n")
+            shutil.rmtree(self.final, ignore_errors=True)  # an entry of the same name from an older file
+            os.replace(self.tmp, self.final)
+        except OSError as err:
+            self._give_up(err)
+            return None
         log.info("kept the dump's extraction in %s (%d records, %d entities)", self.final,
                  self._counts["records"], self._counts["labels"])
         return self.final

@@ -218,3 +218,20 @@ def test_no_entry_is_left_by_a_failed_read_and_a_changed_dump_is_not_served(samp
     with broken.open("ab") as fh:  # the file changes in place (a new download under the same name)
         fh.write(b"\n")
     assert shards.find(cache, broken, want) is None
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_the_build(sample_dump, tmp_path, monkeypatch, caplog):
+    import errno
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    cache = tmp_path / "cache"
+    base = dict(source="dump", source_path=str(sample_dump), wikipedia=False, cache_dir=str(cache),
+                relations=("P36", "P1082"))
+    want = run_build(BuildConfig(**base, shard_cache=False), tmp_path / "want")
+    monkeypatch.setattr(shards.Writer, "_flush", full)  # the shards' writes only, not the build's
+    got = run_build(BuildConfig(**base), tmp_path / "got")
+    assert got.files == want.files and sum(got.rows.values()) > 0
+    assert _entries(cache) == []  # no entry, no temporary folder
+    assert "could not keep the dump's extraction" in caplog.text and "No space left" in caplog.text

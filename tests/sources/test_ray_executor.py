@@ -72,6 +72,15 @@ def test_a_sample_build_renders_on_ray_with_the_same_bytes(tmp_path, sample_buil
 def test_ray_options_are_checked(tmp_path, monkeypatch):
     out = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "a"), "--ray-address", "auto"])
     assert out.exit_code != 0 and "ray_address is for the ray executor" in out.output and "Traceback" not in out.output
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: refused at once, not Ray's minutes of retries
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "c"), "--executor", "ray",
+                                    "--ray-address", f"127.0.0.1:{port}"])
+    assert out.exit_code != 0 and f"no Ray cluster answers at 127.0.0.1:{port}" in out.output
+    assert not (tmp_path / "c").exists()
     monkeypatch.setattr(engine, "available", lambda: False)
     out = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "b"), "--executor", "ray"])
     assert out.exit_code != 0 and "needs Ray, which is not installed" in out.output
