@@ -42,7 +42,8 @@ def _chunk(fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
 def render_all(fn: Callable[[T], R], items: Sequence[T], workers: int, executor: str = "local",
                ray_address: str | None = None) -> list[R]:
     """``[fn(x) for x in items]``, in ``workers`` forked processes when that pays, or as Ray Data
-    tasks of :data:`CHUNK` items each (``executor="ray"``, :func:`kcdata.engine.ordered_map`).
+    tasks of at least :data:`CHUNK` items, four per worker (``executor="ray"``,
+    :func:`kcdata.engine.ordered_map`).
 
     ``fn`` must be pure (its result only depends on its item and on state read-only during the
     call); results come back pickled, in input order.
@@ -51,7 +52,9 @@ def render_all(fn: Callable[[T], R], items: Sequence[T], workers: int, executor:
     if executor == "ray":
         from kcdata import engine
 
-        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+        # a Ray task unpickles the render function (labels, templates) again: few large tasks
+        size = max(CHUNK, -(-len(items) // (4 * max(workers, 1))))
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
         out_: list[R] = []
         for part in engine.ordered_map(functools.partial(_chunk, fn), chunks, address=ray_address, cpus=workers):
             out_.extend(part)

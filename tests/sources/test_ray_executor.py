@@ -60,7 +60,10 @@ def test_ray_tasks_read_every_entity_once_in_dump_order(tmp_path, codec):
     assert got == want and len(want) == 21
 
 
-def test_a_sample_build_renders_on_ray_with_the_same_bytes(tmp_path, sample_build):
+def test_a_sample_build_renders_on_ray_with_the_same_bytes(tmp_path, sample_build, monkeypatch):
+    from kcdata import workers
+
+    monkeypatch.setattr(workers, "CHUNK", 8)  # several render tasks, collected in order
     result = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "r"), "--executor", "ray", "--workers", "2"])
     assert result.exit_code == 0, result.output
     for rel, digest in json.loads((sample_build / "manifest.json").read_text())["files"].items():
