@@ -57,6 +57,7 @@ def start(address: str | None, cpus: int) -> Any:
             if address:
                 ray.init(address=address, **opts)
             else:
+                _loopback_only()
                 ray.init(num_cpus=max(cpus, 1), **opts)
         except (ConnectionError, RuntimeError, ValueError) as err:
             where = f"the Ray cluster at {address}" if address else "a local Ray instance"
@@ -71,6 +72,20 @@ def start(address: str | None, cpus: int) -> Any:
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return ray
+
+
+def _loopback_only() -> None:
+    """A Ray started here listens on 127.0.0.1 only, not on the machine's network address (Ray's
+    default, for clusters): nothing outside this machine can reach it, and it reaches nothing.
+    Ray has no public switch for it: its own macOS/Windows default is flipped (a private
+    constant; where it is gone, Ray keeps its default)."""
+    try:
+        from ray._private import ray_constants
+
+        if hasattr(ray_constants, "ENABLE_RAY_CLUSTER"):
+            ray_constants.ENABLE_RAY_CLUSTER = False
+    except ImportError:  # pragma: no cover - another Ray layout
+        pass
 
 
 def _check_reachable(address: str) -> None:

@@ -55,6 +55,9 @@ def test_ray_tasks_read_every_entity_once_in_dump_order(tmp_path, codec):
     try:
         got = list(iter_dump(path, output=DumpOutput.RECORDS, relations=rels, workers=2, executor="ray",
                              index_dir=tmp_path / "cache", chunk_bytes=16 << 10))
+        import ray
+
+        assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")  # listens on loopback only
     finally:
         engine.stop()
     assert got == want and len(want) == 21
