@@ -316,5 +316,8 @@ class Provenance:
     """kcdata version that built the row."""
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain dict for the row, fields in their declared order."""
-        return dataclasses.asdict(self)
+        """Plain dict for the row, fields in their declared order (all scalars: no deep copy)."""
+        return {name: getattr(self, name) for name in _PROVENANCE_FIELDS}
+
+
+_PROVENANCE_FIELDS = tuple(f.name for f in dataclasses.fields(Provenance))

@@ -38,20 +38,34 @@ def _env() -> jinja2.Environment:
 
 
 @functools.lru_cache(maxsize=4096)
-def _compile(source: str) -> jinja2.Template:
-    return _env().from_string(source)
+def _compile(source: str) -> tuple[jinja2.Template, dict]:
+    """The compiled template and its globals as one plain dict (``Template.globals`` is a
+    ChainMap: copying it is most of the cost of a render)."""
+    template = _env().from_string(source)
+    return template, dict(template.globals)
+
+
+_ASCII_SPACE = re.compile(r"[ \t\r\n]+")
 
 
 def render(source: str, template_id: str, **variables: str) -> str:
-    """Render one template string; a missing variable raises ConfigError naming the template."""
+    """Render one template string; a missing variable raises ConfigError naming the template.
+
+    What ``Template.render`` does, without its per-call copy of the template's globals (a
+    ChainMap): the context's variables are those globals, copied once per template, and
+    ``variables``, in one new dict as ``render`` builds them, handed to the compiled render
+    function (about 3x faster per call; the same text: the golden build is unchanged).
+    """
+    template, globals_ = _compile(source)
     try:
-        text = _compile(source).render(**variables)
+        ctx = template.new_context({**globals_, **variables}, shared=True)
+        text = template.environment.concat(template.root_render_func(ctx))  # type: ignore[attr-defined]
     except jinja2.UndefinedError as e:
         raise ConfigError(f"template {template_id}: {e.message}") from None
     except jinja2.TemplateError as e:
         raise ConfigError(f"template {template_id}: {e}") from None
     # Collapse ASCII whitespace only: the no-break spaces of fr/ru digit groups must survive.
-    return re.sub(r"[ \t\r\n]+", " ", text).strip()
+    return _ASCII_SPACE.sub(" ", text).strip()
 
 
 # ---------------------------------------------------------------- dates and numbers

@@ -7,6 +7,7 @@ a test holds :func:`build_row` to it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from typing import Any
@@ -88,14 +89,20 @@ def _value_variables(role: str, value: Value, label: str, lang: str, store: Labe
     return _role(role, label, forms)
 
 
+@functools.lru_cache(maxsize=4096)
+def _variables(template: str) -> tuple[tuple[str, str], ...]:
+    """The (role, form) pairs a template names, once per template."""
+    return tuple(VARIABLE.findall(template))
+
+
 def _fits(template: str, variables: dict[str, str]) -> bool:
-    return all((role + (f"_{form}" if form else "")) in variables for role, form in VARIABLE.findall(template))
+    return all((role + (f"_{form}" if form else "")) in variables for role, form in _variables(template))
 
 
 def _uses_forms(template: str, item_roles: frozenset[str]) -> bool:
     """Whether the template names a grammatical form of an item (the subject, an item object):
     the forms that can be unknown. Date and number forms are always known."""
-    return any(form and role in item_roles for role, form in VARIABLE.findall(template))
+    return any(form and role in item_roles for role, form in _variables(template))
 
 
 def _eligible(pool: tuple[str, ...], variables: dict[str, str], rich: bool,
@@ -243,7 +250,8 @@ def build_row(
     answers: list[str] = []
     # A disputable row's answer is the original party's value; the others are rival answers.
     for s in (main,) if cls.fact_type == "disputable" else cls.current:
-        label, forms = _forms(s.value, lang, store, v2, v3, spec.object_class)
+        label, forms = ((obj_label, obj_forms) if s is main
+                        else _forms(s.value, lang, store, v2, v3, spec.object_class))
         if v2 and not label:
             # answers_v2: a row that cannot name every current value would mark a true answer wrong
             raise SkipItem("missing_answer_label", f"{s.value.key()} (a current value) has no {lang} label")
