@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 import jinja2
+import jinja2.runtime
 import jinja2.sandbox
 
 from kcdata.errors import ConfigError
@@ -58,7 +59,9 @@ def render(source: str, template_id: str, **variables: str) -> str:
     """
     template, globals_ = _compile(source)
     try:
-        ctx = template.new_context({**globals_, **variables}, shared=True)
+        # the plain dict as the context's globals too (a Context makes a set of their keys)
+        ctx = jinja2.runtime.new_context(template.environment, template.name, template.blocks,
+                                         {**globals_, **variables}, True, globals_)
         text = template.environment.concat(template.root_render_func(ctx))  # type: ignore[attr-defined]
     except jinja2.UndefinedError as e:
         raise ConfigError(f"template {template_id}: {e.message}") from None

@@ -268,8 +268,10 @@ class Writer:
         except OSError as err:
             self._give_up(err)
             return None
-        log.info("kept the dump's extraction in %s (%d records, %d entities)", self.final,
-                 self._counts["records"], self._counts["labels"])
+        size = sum(f["bytes"] for f in self.files)
+        log.warning("kept the dump's extraction in %s (%d records, %d entities, %.1f MB): later builds of this "
+                    "dump read it instead (--no-shard-cache: keep none)", self.final, self._counts["records"],
+                    self._counts["labels"], size / 1e6)
         return self.final
 
     def abort(self) -> None:
