@@ -313,7 +313,11 @@ class _Progress:
                                  refresh=False)
         if final:  # a pass shorter than the bar's delay still ends with its line (a failed one does not)
             self.bar.refresh()
+            early = self.bar.last_print_t < self.bar.start_t + self.bar.delay  # then close() ends no line
             self.bar.close()
+            if early:
+                self.bar.fp.write("\n")
+                self.bar.fp.flush()
 
 
 _NOTICED: set[str] = set()
