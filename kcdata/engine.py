@@ -60,6 +60,9 @@ def start(address: str | None, cpus: int) -> Any:
                 _loopback_only()
                 ray.init(num_cpus=max(cpus, 1), **opts)
         except (ConnectionError, RuntimeError, ValueError) as err:
+            _STARTED = False
+            ray.shutdown()  # whatever it started before it failed
+            _restore_default()
             where = f"the Ray cluster at {address}" if address else "a local Ray instance"
             raise ConfigError(f"could not start or join {where}: {str(err).splitlines()[0] if str(err) else err!r}",
                               "check --ray-address (ray://HOST:10001 or auto), or leave it out to run Ray here") from None
@@ -74,6 +77,19 @@ def start(address: str | None, cpus: int) -> Any:
     return ray
 
 
+_CLUSTER_DEFAULT: Any = None
+
+
+def _restore_default() -> None:
+    """Undo :func:`_loopback_only`, so that a later Ray joined in this process sees its default."""
+    global _CLUSTER_DEFAULT
+    if _CLUSTER_DEFAULT is not None:
+        from ray._private import ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = _CLUSTER_DEFAULT
+        _CLUSTER_DEFAULT = None
+
+
 def _loopback_only() -> None:
     """A Ray started here listens on 127.0.0.1 only, not on the machine's network address (Ray's
     default, for clusters): nothing outside this machine can reach it, and it reaches nothing.
@@ -82,7 +98,10 @@ def _loopback_only() -> None:
     try:
         from ray._private import ray_constants
 
+        global _CLUSTER_DEFAULT
         if hasattr(ray_constants, "ENABLE_RAY_CLUSTER"):
+            if _CLUSTER_DEFAULT is None:
+                _CLUSTER_DEFAULT = ray_constants.ENABLE_RAY_CLUSTER
             ray_constants.ENABLE_RAY_CLUSTER = False
     except ImportError:  # pragma: no cover - another Ray layout
         pass
@@ -120,6 +139,7 @@ def stop() -> None:
         _STARTED = False
         if ray.is_initialized():
             ray.shutdown()
+        _restore_default()
 
 
 def ordered_map(fn: Callable[[Any], Any], items: Sequence[Any], *, address: str | None, cpus: int) -> Iterator[Any]:

@@ -25,6 +25,9 @@ PARALLEL_MIN = 2000
 CHUNK = 256
 """Facts a worker renders per task."""
 
+RAY_CHUNK_MAX = 8192
+"""Most facts per Ray render task: its pickled rows travel as one value (a few hundred MB at most)."""
+
 _JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 """What forked workers read: the function and the items (inherited, never pickled)."""
 
@@ -53,7 +56,7 @@ def render_all(fn: Callable[[T], R], items: Sequence[T], workers: int, executor:
         from kcdata import engine
 
         # a Ray task unpickles the render function (labels, templates) again: few large tasks
-        size = max(CHUNK, -(-len(items) // (4 * max(workers, 1))))
+        size = min(max(CHUNK, -(-len(items) // (4 * max(workers, 1)))), RAY_CHUNK_MAX)
         chunks = [items[i:i + size] for i in range(0, len(items), size)]
         out_: list[R] = []
         for part in engine.ordered_map(functools.partial(_chunk, fn), chunks, address=ray_address, cpus=workers):

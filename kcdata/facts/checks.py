@@ -311,8 +311,8 @@ def modified(value: Any) -> str | None:
 
 
 def revision(value: Any) -> int | None:
-    """A checked ``lastrevid`` or None."""
-    if value is None or (type(value) is int and value >= 0):
+    """A checked ``lastrevid`` or None (below 2**63: what every reader, msgpack and Arrow hold)."""
+    if value is None or (type(value) is int and 0 <= value < 1 << 63):
         return value
     raise BadValue("bad_entity_shape", f"lastrevid {echo(value)} is not a revision number", entity=True)
 

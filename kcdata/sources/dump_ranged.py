@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from kcdata.errors import SourceError
 from kcdata.facts.checks import Quarantine
 from kcdata.sources.dump_scan import (
     DumpError,
@@ -80,6 +82,27 @@ def _ranges_by_pool(job: Any, p: Any, chunk_bytes: int, workers: int) -> Iterato
                 f.cancel()
 
 
+def _task_errors(ranges: Iterator[list[Any]], path: Any, executor: str) -> Iterator[list[Any]]:
+    """A worker or Ray task that died or raised (a node without the dump at the same path, say)
+    as one clear error, not a traceback of the task."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield from ranges
+    except BrokenProcessPool as err:
+        raise SourceError(f"a worker reading {Path(path).name} died ({err})",
+                          "out of memory? try fewer --workers") from None
+    except Exception as err:
+        if executor != "ray" or type(err).__module__.split(".")[0] != "ray":
+            raise
+        # Ray wraps the task's own error (its remote traceback in the text): name the first one
+        found = re.search(r"^(\w*(?:Error|Exception)): (.+)$", str(err), re.MULTILINE)
+        what = f"{found.group(1)}: {found.group(2)}" if found else f"{type(err).__name__}: {err}".splitlines()[0]
+        raise SourceError(f"a Ray task reading {path} failed: {what}",
+                          "every Ray node needs the dump and the cache folder at the same path "
+                          "(a shared file system), and kcdata installed") from None
+
+
 def iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: int, chunk_bytes: int,
                  stats: Any, require_end: bool, quarantine: Quarantine | None,
                  executor: str = "local", ray_address: str | None = None) -> Iterator[Any]:
@@ -99,7 +122,7 @@ def iter_ranged(path: str | os.PathLike[str], planned: Any, job: Any, workers: i
     ranges = (_ranges_by_ray(job, p, chunk_bytes, workers, ray_address) if executor == "ray"
               else _ranges_by_pool(job, p, chunk_bytes, workers))
     try:
-        for parts in ranges:
+        for parts in _task_errors(ranges, path, executor):
             for part in parts:
                 if isinstance(part, _LineError):
                     raise _numbered(part, line) from None

@@ -13,7 +13,9 @@ to ``<cache>/dump-shards/<entry>/``:
   aside (replayed into the build's quarantine on reuse), the files and their row counts.
 
 The entry is made in a temporary folder and renamed into place when both passes are done, so a
-build that fails or is killed leaves no entry (and a later build reads the dump again).
+build that fails or is killed leaves no entry (and a later build reads the dump again); the
+temporary folder of a killed build is deleted by the next build that writes an entry. Entries are
+keyed by kcdata's version too: a new version reads the dump again.
 
 A later build of the same dump reuses an entry whose relations and languages include its own and
 whose qualifiers are the same (other sample sizes, seeds, counterfactual or rendering versions,
@@ -44,10 +46,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from kcdata import __version__
 from kcdata.errors import SourceError
 from kcdata.facts.checks import Quarantine, problem
 from kcdata.facts.fast import EntityRecord, decode_results, encode_results, fact_references
-from kcdata.fileio import write_atomic_text
+from kcdata.fileio import _alive, write_atomic_text
 from kcdata.types import Entity
 
 log = logging.getLogger(__name__)
@@ -126,9 +129,12 @@ def find(cache_dir: str | os.PathLike[str], path: str | os.PathLike[str], want: 
     ident = dump_identity(path)
     found: list[tuple[int, str, Path]] = []
     for meta_path in sorted(folder.glob("*/meta.json")):
+        if ".tmp-" in meta_path.parent.name:  # an entry being written (or renamed) right now
+            continue
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            if meta.get("version") != SHARDS_VERSION or meta.get("dump") != ident or not _covers(meta, want):
+            if (meta.get("version") != SHARDS_VERSION or meta.get("tool_version") != __version__
+                    or meta.get("dump") != ident or not _covers(meta, want)):
                 continue
             if any(not (meta_path.parent / f["name"]).is_file()
                    or (meta_path.parent / f["name"]).stat().st_size != f["bytes"] for f in meta["files"]):
@@ -142,7 +148,8 @@ def find(cache_dir: str | os.PathLike[str], path: str | os.PathLike[str], want: 
 
 
 def entry_name(ident: dict[str, Any], want: Request) -> str:
-    key = json.dumps({"v": SHARDS_VERSION, "dump": ident, "request": want.to_dict()}, sort_keys=True)
+    key = json.dumps({"v": SHARDS_VERSION, "tool": __version__, "dump": ident, "request": want.to_dict()},
+                     sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
@@ -165,6 +172,17 @@ class _Recorder:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Delete the temporary folders of builds that were killed while writing an entry (their
+    process is gone), which nothing would otherwise ever remove."""
+    if not folder.is_dir():
+        return
+    for tmp in folder.glob("*.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _encode(item: Any) -> tuple[bytes, str]:
@@ -197,6 +215,7 @@ class Writer:
         self.failed: str | None = None
         """Why the entry could not be written (the disk is full, say): the build goes on without it."""
         try:
+            _remove_stale(self.final.parent)
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp.mkdir(parents=True)
         except OSError as err:  # a read-only or full cache folder
@@ -213,11 +232,11 @@ class Writer:
                         self._add("records", (item.entity.id, rels, blob))
                     else:
                         self._add("labels", (item.id, blob))
-                except OSError as err:
+                except Exception as err:  # noqa: BLE001 - the cache must never stop the build
                     self._give_up(err)
             yield item
 
-    def _give_up(self, err: OSError) -> None:
+    def _give_up(self, err: BaseException) -> None:
         """A cache that cannot be written is no reason to stop the build: drop the entry, go on."""
         self.failed = f"{type(err).__name__}: {err}"
         self._rows = {"records": [], "labels": []}
@@ -259,13 +278,17 @@ class Writer:
         try:
             self._flush("records")
             self._flush("labels")
-            meta = {"version": SHARDS_VERSION, "dump": self.ident, "request": self.want.to_dict(),
+            meta = {"version": SHARDS_VERSION, "tool_version": __version__, "dump": self.ident,
+                    "request": self.want.to_dict(),
                     "codec": self.codec, "rows": self._counts, "files": self.files,
                     "problems": self.recorder.problems}
             write_atomic_text(self.tmp / "meta.json", json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n")
-            shutil.rmtree(self.final, ignore_errors=True)  # an entry of the same name from an older file
-            os.replace(self.tmp, self.final)
-        except OSError as err:
+            if (self.final / "meta.json").is_file():  # written meanwhile by another build: same content
+                shutil.rmtree(self.tmp, ignore_errors=True)
+            else:
+                shutil.rmtree(self.final, ignore_errors=True)  # a half-removed leftover
+                os.replace(self.tmp, self.final)
+        except Exception as err:  # noqa: BLE001 - the cache must never stop the build
             self._give_up(err)
             return None
         size = sum(f["bytes"] for f in self.files)
@@ -303,7 +326,22 @@ def _narrow(e: Entity, languages: frozenset[str] | None) -> Entity:
 def read(entry: Path, want: Request, quarantine: Quarantine, path: str | os.PathLike[str]) -> Iterator[EntityRecord | Entity]:
     """What :func:`kcdata.sources.dump.iter_records` gives for ``want``, from an entry that
     serves it (:func:`find`); the problems set aside are replayed into ``quarantine`` first."""
-    meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+    try:
+        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise SourceError(f"shard cache entry {entry} cannot be read ({err})",
+                          f"delete {entry} and build again (the dump is then read again)") from err
+    try:
+        yield from _read(entry, meta, want, quarantine, path)
+    except SourceError:
+        raise
+    except (ValueError, TypeError, KeyError) as err:  # a blob that does not decode: msgspec's errors are ValueErrors
+        raise SourceError(f"shard cache entry {entry} is damaged ({type(err).__name__}: {err})",
+                          f"delete {entry} and build again (the dump is then read again)") from err
+
+
+def _read(entry: Path, meta: dict[str, Any], want: Request, quarantine: Quarantine,
+          path: str | os.PathLike[str]) -> Iterator[EntityRecord | Entity]:
     exact = Request.from_dict(meta["request"]) == want
     for p in meta["problems"]:
         m = _STATEMENT_ID.match(p["fact_id"] or "")

@@ -220,18 +220,63 @@ def test_no_entry_is_left_by_a_failed_read_and_a_changed_dump_is_not_served(samp
     assert shards.find(cache, broken, want) is None
 
 
-def test_a_cache_that_cannot_be_written_does_not_stop_the_build(sample_dump, tmp_path, monkeypatch, caplog):
-    import errno
-
+@pytest.mark.parametrize("where, error", [
+    ("_flush", OSError(28, "No space left on device")),
+    ("_encode", OverflowError("can't serialize ints > 2**64 - 1")),  # any failure, not only the disk's
+])
+def test_a_cache_that_cannot_be_written_does_not_stop_the_build(sample_dump, tmp_path, monkeypatch, caplog,
+                                                                 where, error):
     def full(*a, **k):
-        raise OSError(errno.ENOSPC, "No space left on device")
+        raise error
 
     cache = tmp_path / "cache"
     base = dict(source="dump", source_path=str(sample_dump), wikipedia=False, cache_dir=str(cache),
                 relations=("P36", "P1082"))
     want = run_build(BuildConfig(**base, shard_cache=False), tmp_path / "want")
-    monkeypatch.setattr(shards.Writer, "_flush", full)  # the shards' writes only, not the build's
+    if where == "_flush":
+        monkeypatch.setattr(shards.Writer, "_flush", full)  # the shards' writes only, not the build's
+    else:
+        monkeypatch.setattr(shards, "_encode", full)
     got = run_build(BuildConfig(**base), tmp_path / "got")
     assert got.files == want.files and sum(got.rows.values()) > 0
     assert _entries(cache) == []  # no entry, no temporary folder
-    assert "could not keep the dump's extraction" in caplog.text and "No space left" in caplog.text
+    assert "could not keep the dump's extraction" in caplog.text and str(error) in caplog.text
+
+
+def test_killed_writers_leftovers_are_removed_and_a_damaged_entry_is_named(sample_dump, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from kcdata.errors import KcdataError
+
+    cache = tmp_path / "cache"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale, live = shards.root(cache) / f"abc.tmp-{dead}", shards.root(cache) / f"abd.tmp-{os.getppid()}"
+    for folder in (stale, live):
+        folder.mkdir(parents=True)
+        (folder / "records-00000.parquet").write_bytes(b"half-written")
+    base = dict(source="dump", source_path=str(sample_dump), wikipedia=False, cache_dir=str(cache))
+    run_build(BuildConfig(**base), tmp_path / "a")
+    assert not stale.exists() and live.exists()  # a killed build's folder goes; a running one's stays
+    live.rename(tmp_path / "moved")
+    (entry,) = _entries(cache)
+    shard = shards.root(cache) / entry / "records-00000.parquet"
+    shard.write_bytes(b"\0" * shard.stat().st_size)  # damaged, same size
+    with pytest.raises(KcdataError, match=f"shard cache entry .*{entry} is damaged") as err:
+        run_build(BuildConfig(**base), tmp_path / "b")
+    assert "delete" in err.value.remedy and not (tmp_path / "b").exists()
+    meta_path = shards.root(cache) / entry / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["tool_version"] = "0.0.1"  # an entry an older kcdata wrote is not reused
+    meta_path.write_text(json.dumps(meta))
+    assert shards.find(cache, sample_dump, shards.Request.from_dict(meta["request"])) is None
+
+
+def test_a_revision_number_beyond_64_bits_is_set_aside():
+    from kcdata.facts import checks
+
+    assert checks.revision(2**63 - 1) == 2**63 - 1
+    with pytest.raises(checks.BadValue, match="not a revision number"):
+        checks.revision(2**63)

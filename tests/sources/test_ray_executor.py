@@ -91,3 +91,24 @@ def test_ray_options_are_checked(tmp_path, monkeypatch):
     out = CliRunner().invoke(main, ["build", "--out", str(tmp_path / "b"), "--executor", "ray"])
     assert out.exit_code != 0 and "needs Ray, which is not installed" in out.output
     assert "pip install" in out.output and not (tmp_path / "b").exists()
+
+
+def test_a_failing_ray_task_is_one_clear_error(tmp_path, monkeypatch):
+    """A node that cannot open the dump (not on a shared path): a SourceError naming the need."""
+    import dataclasses
+
+    from kcdata.errors import SourceError
+    from kcdata.sources import dump_ranged
+
+    path = tmp_path / "d.json"
+    path.write_bytes(gzip.decompress((sample_dir() / "entities.json.gz").read_bytes()))
+    p, head, tail = dump_ranged.ranged_plan(path, 2, tmp_path / "cache")
+    gone = dataclasses.replace(p, path=str(tmp_path / "elsewhere" / "d.json"))
+    monkeypatch.setattr(dump_ranged, "ranged_plan", lambda *a: (gone, head, tail))
+    try:
+        with pytest.raises(SourceError, match="a Ray task reading .*d.json failed: FileNotFoundError") as err:
+            list(iter_dump(path, output=DumpOutput.RECORDS, relations=frozenset({"P36"}), workers=2,
+                           executor="ray", index_dir=tmp_path / "cache"))
+    finally:
+        engine.stop()
+    assert "same path" in err.value.remedy
