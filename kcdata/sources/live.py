@@ -147,7 +147,7 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
     else:
         if keep:
             writer = shards.Writer(cache, path, want, quarantine)
-        items = iter_records(path, sorted(want.relations), _label_languages(config),
+        items = iter_records(path, sorted(want.relations), sorted(want.languages or ()),
                              workers=config.workers, referenced_labels=True, progress=True,
                              qualifiers=qualifiers, quarantine=writer.recorder if writer else quarantine,
                              decompress_workers=config.workers if config.workers > 1 else 0,
