@@ -95,7 +95,10 @@ class ParallelStream:
         self.at_end = False
 
     def read(self, n: int = -1) -> bytes:
-        data = self.fh.read(n)
+        try:
+            data = self.fh.read(n)
+        except RuntimeError as err:  # rapidgzip's word for a corrupt or truncated file
+            raise OSError(str(err)) from err
         if not data:
             self.at_end = True
         return data

@@ -13,6 +13,7 @@ import random
 import pytest
 
 from kcdata.sources import ranges
+from kcdata.sources.dump import DumpError, DumpOutput, iter_dump
 
 from .conftest import FIXTURES
 
@@ -151,3 +152,23 @@ def test_workers_that_decode_their_own_ranges_read_what_the_stream_reads(dumps, 
         assert q2.records == q1.records and (q1.records if name.startswith("broken") else True)
         assert (s2.entities, s2.candidates, s2.results, s2.bytes_in) == (s1.entities, s1.candidates, s1.results,
                                                                          s1.bytes_in)
+
+
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_a_truncated_gz_dump_with_workers_is_named_truncated(tmp_path, executor):
+    """rapidgzip cannot index a cut file: the stream then decodes it, and its error (a
+    RuntimeError from rapidgzip) is the reader's 'corrupt or truncated', not an unexpected one."""
+    from kcdata import engine
+    from kcdata.resources import sample_dir
+
+    if executor == "ray" and not engine.available():
+        pytest.skip("Ray (extra ray) is not installed")
+    data = (sample_dir() / "entities.json.gz").read_bytes()
+    path = tmp_path / "d.json.gz"
+    path.write_bytes(data[: len(data) * 3 // 4])
+    try:
+        with pytest.raises(DumpError, match="corrupt or truncated"):
+            list(iter_dump(path, output=DumpOutput.RECORDS, relations=frozenset({"P36"}), workers=2,
+                           decompress_workers=2, index_dir=tmp_path / "cache", ranged=True, executor=executor))
+    finally:
+        engine.stop()
