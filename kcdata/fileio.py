@@ -89,8 +89,9 @@ def exchange_dirs(a: Path, b: Path) -> bool:
 
 
 def private_dir(target: Path, kind: str) -> Path:
-    """A new hidden folder beside ``target`` (``.NAME.tmp-PID-xxxx``), readable as the umask allows
-    (``mkdtemp`` alone makes it 0700); the pid lets a later run tell a dead run's leftover."""
+    """A new hidden folder beside ``target`` (``.NAME.KIND-PID-xxxx``, KIND ``tmp``, ``old`` or
+    ``spool``), readable as the umask allows (``mkdtemp`` alone makes it 0700); the pid lets a
+    later run tell a dead run's leftover."""
     parent = target.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.{kind}-{os.getpid()}-", dir=parent))
@@ -118,7 +119,7 @@ def leftovers(target: Path) -> list[Path]:
         return out
     for p in sorted(parent.glob(f".{target.name}.*-*-*")):
         parts = p.name[len(target.name) + 2:].split("-")
-        if len(parts) >= 3 and parts[0] in ("tmp", "old") and parts[1].isdigit() and p.is_dir():
+        if len(parts) >= 3 and parts[0] in ("tmp", "old", "spool") and parts[1].isdigit() and p.is_dir():
             if not _alive(int(parts[1])) or int(parts[1]) == os.getpid():
                 out.append(p)
     return out

@@ -117,7 +117,8 @@ def names(text: str, form: str, language: str | None = "en") -> bool:
     """Whether ``text`` names ``form``: the form's normalised words occur in the normalised text as
     whole words (:func:`normalize_answer`)."""
     norm = normalize_answer(form, language)
-    return bool(norm) and f" {norm} " in f" {normalize_answer(text, language)} "
+    # the text (a context, a passage) is met once per row: its own small cache, not the forms' one
+    return bool(norm) and f" {norm} " in f" {_normalize_long(text or '', language)} "
 
 
 MIN_ALIAS_CHARS = 3

@@ -15,7 +15,7 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,8 @@ from kcdata.fileio import (
     sha256_file,
     write_atomic_text,
 )
-from kcdata.publish.parquet import environment, write_rows
+from kcdata.publish.parquet import arrow_bytes, environment
+from kcdata.publish.spool import RowSpool, RowStats, date_range
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.grammar import check_forms, load_grammar
 from kcdata.render.passages_v2 import attach, choose_passages
@@ -47,23 +48,17 @@ from kcdata.schemas import problems as schema_problems
 from kcdata.sources.snapshot import Snapshot, recording_dates
 from kcdata.types import Fact
 from kcdata.validate import row_problems
-from kcdata.validate.audit import audit_rows
 from kcdata.workers import render_all
 
 log = logging.getLogger(__name__)
 
 CONFIGS = ("static", "temporal", "disputable")
 DATA_FILE = "{config}/test-{shard:05d}-of-{shards:05d}.parquet"
+BATCH_FACTS = 1024
+"""Facts per worker whose rows are made before they are handed on (``build_rows(emit=...)``)."""
 SHARD_ROWS = 50_000
 """Rows per parquet file of a config: a larger config is written as several shards, which
 ``load_dataset`` reads through the card's ``<config>/test-*.parquet`` pattern."""
-
-
-def _shards(rows: list[dict[str, Any]], config: str) -> list[tuple[str, list[dict[str, Any]]]]:
-    """``(relative path, rows)`` of each parquet file of a config, in row order."""
-    n = max(1, -(-len(rows) // SHARD_ROWS))
-    return [(DATA_FILE.format(config=config, shard=k, shards=n), rows[k * SHARD_ROWS:(k + 1) * SHARD_ROWS])
-            for k in range(n)]
 
 
 class Rejects:
@@ -152,8 +147,13 @@ def load_source(config: BuildConfig, http_client: Any = None, quarantine: Quaran
 def build_rows(
     facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date | None, rejects: Rejects,
     find_article: Any = None, report: dict[str, Any] | None = None,
+    emit: Callable[[list[dict[str, Any]], bool], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Classify, choose counterfactuals and render every fact in every language. Pure, no I/O.
+
+    The rows are returned, or with ``emit`` handed to it a batch at a time (``emit(rows,
+    new_run)``, of at most :data:`BATCH_FACTS` facts per worker) and never all held: within a run
+    the facts come in sort order, a sample's refill begins a new run (:mod:`kcdata.publish.spool`).
 
     With ``config.sample`` only a seeded, popularity-stratified sample of the judged facts is
     rendered (:mod:`kcdata.classify.sample`), its record put in ``report["sample"]``.
@@ -209,15 +209,24 @@ def build_rows(
             continue
         judged.append((fact, spec, cls, recorded, basis))
 
+    render = functools.partial(_render_fact, snapshot=snapshot, config=config, languages=languages)
+    step = BATCH_FACTS * max(1, config.workers)
+
     def make(todo: list) -> dict[str, int]:
         made = dict.fromkeys((j[0].id for j in todo), 0)
-        chosen = [c for j in todo if (c := _choose(*j, snapshot, config, pool, languages, rejects, find_article))]
-        render = functools.partial(_render_fact, snapshot=snapshot, config=config, languages=languages)
-        for item, (made_rows, dropped) in zip(chosen, render_all(render, chosen, config.workers, config.executor, config.ray_address), strict=True):
-            for kind, args in dropped:
-                (rejects.passage if kind == "passage" else rejects.add)(*args)
-            rows.extend(made_rows)
-            made[item[0].id] = len(made_rows)
+        for start in range(0, len(todo), step):  # choices in order; a batch's rows leave before the next
+            chosen = [c for j in todo[start:start + step]
+                      if (c := _choose(*j, snapshot, config, pool, languages, rejects, find_article))]
+            batch: list[dict[str, Any]] = []
+            for item, (made_rows, dropped) in zip(chosen, render_all(render, chosen, config.workers, config.executor, config.ray_address), strict=True):
+                for kind, args in dropped:
+                    (rejects.passage if kind == "passage" else rejects.add)(*args)
+                batch.extend(made_rows)
+                made[item[0].id] = len(made_rows)
+            if emit is None:
+                rows.extend(batch)
+            else:
+                emit(batch, start == 0)
         return made
 
     if not config.sample:
@@ -303,13 +312,6 @@ def _typed(fact: Fact, spec: Any, rejects: Rejects) -> Fact | None:
     return dataclasses.replace(fact, statements=kept) if kept else None
 
 
-def _arrow_bytes(path: Path) -> int:
-    """In-memory Arrow size of a parquet file: the ``num_bytes`` ``datasets`` expects per split."""
-    import pyarrow.parquet as pq
-
-    return int(pq.read_table(path).nbytes)
-
-
 def _template_versions(spec, lang: str, contexts: str) -> str:
     """``en@2`` or, where contexts_v3 uses the grammatical block, ``en@2+g1``."""
     lt = spec.languages[lang]
@@ -325,19 +327,6 @@ def _labelled_first(cls, snapshot: Snapshot, languages: list[str]):
     def cov(s):
         return -sum(1 for lang in languages if snapshot.labels.label(s.value.item, lang)) if s.value.item else 0
     return dataclasses.replace(cls, current=tuple(sorted(cls.current, key=cov)))
-
-
-def _date_range(dates: Iterable[str | None]) -> dict[str, str] | None:
-    """``{"min", "max"}`` of ISO dates (None when there is none)."""
-    found = sorted(d for d in dates if d)
-    return {"min": found[0], "max": found[-1]} if found else None
-
-
-def count_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows per kind × language × relation, sorted."""
-    c = Counter((r["kind"], r["language"], r["relation"]) for r in rows)
-    return [{"kind": k, "language": lang, "relation": rel, "n": n}
-            for (k, lang, rel), n in sorted(c.items(), key=lambda kv: (kv[0][0], kv[0][1], int(kv[0][2][1:])))]
 
 
 def is_build(folder: Path) -> bool:
@@ -433,33 +422,33 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
         if find is None:
             _warn_no_articles(config)
     report: dict[str, Any] = {}
-    rows = build_rows(facts, snapshot, config, as_of, rejects, find, report)
-    if config.wikipedia and config.passages == "passages_v1":
-        rows = _add_wikipedia(rows, snapshot, config)
-
-    by_config = {c: [r for r in rows if r["kind"] == c] for c in CONFIGS}
-    for c in CONFIGS:
-        by_config[c].sort(key=lambda r: (_fact_sort_key(r["fact_id"]), r["language"]))
-    counts = count_table(rows)
-    has_wiki = any(r["wiki_context_original"] for r in rows)
-    quality = audit_rows(rows, classes=snapshot.labels.classes).as_dict()
-    quality.pop("counts")
-    # An empty config is left out (no parquet, not in the card): `datasets` cannot load one.
-    written = [c for c in CONFIGS if by_config[c]]
-    if not written:
-        reasons = ", ".join(f"{k}={v}" for k, v in sorted(rejects.counts.items(), key=lambda kv: -kv[1])[:5])
-        top = max(rejects.counts, key=lambda k: rejects.counts[k]) if rejects.counts else ""
-        hint = ("the data was recorded before --as-of: pass an earlier --as-of, or omit it to judge each "
-                "fact at its own snapshot date" if top == "as_of_after_snapshot"
-                else "widen --relations / --langs, or see the drop reasons in the README")
-        raise ConfigError(f"the build produced no rows (dropped: {reasons or 'nothing'})", hint)
-
+    stats = RowStats(snapshot.labels.classes)
+    spool = RowSpool(private_dir(out_dir, "spool"), lambda f, lang: (_fact_sort_key(f), lang))
     tmp = private_dir(out_dir, "tmp")
     try:
+        attach_v1 = _passages_v1(snapshot, config)
+
+        def emit(batch: list[dict[str, Any]], new_run: bool) -> None:
+            for r in attach_v1(batch):
+                stats.add(r)
+            spool.add(batch, new_run)
+
+        build_rows(facts, snapshot, config, as_of, rejects, find, report, emit)
+        quality = stats.auditor.report().as_dict()
+        counts = quality.pop("counts")
+        rows_in = {c: spool.counts[c] for c in CONFIGS}
+        # An empty config is left out (no parquet, not in the card): `datasets` cannot load one.
+        written = [c for c in CONFIGS if rows_in[c]]
+        if not written:
+            reasons = ", ".join(f"{k}={v}" for k, v in sorted(rejects.counts.items(), key=lambda kv: -kv[1])[:5])
+            top = max(rejects.counts, key=lambda k: rejects.counts[k]) if rejects.counts else ""
+            hint = ("the data was recorded before --as-of: pass an earlier --as-of, or omit it to judge each "
+                    "fact at its own snapshot date" if top == "as_of_after_snapshot"
+                    else "widen --relations / --langs, or see the drop reasons in the README")
+            raise ConfigError(f"the build produced no rows (dropped: {reasons or 'nothing'})", hint)
+        shards = spool.write(tmp, SHARD_ROWS, DATA_FILE)
+        spool.close()
         files: dict[str, str] = {}
-        for c in written:
-            for rel, part in _shards(by_config[c], c):
-                write_rows(part, tmp / rel)
         write_atomic_text(tmp / "rejects.jsonl", rejects.jsonl())
         for p in sorted(tmp.rglob("*")):
             if p.is_file():
@@ -470,9 +459,8 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
             "created_from": config.to_dict(),
             "seed": config.seed,
             "as_of": as_of.isoformat() if as_of else None,
-            "as_of_range": _date_range(r["as_of"] for r in rows),
-            "snapshot_dates": {"range": _date_range(r["snapshot_date"] for r in rows),
-                               "basis": dict(sorted(Counter(r["provenance"]["snapshot_basis"] for r in rows).items()))},
+            "as_of_range": date_range(stats.as_of),
+            "snapshot_dates": {"range": date_range(stats.snapshot), "basis": dict(sorted(stats.basis.items()))},
             "languages": list(config.languages),
             "sources": [{
                 "kind": snapshot.kind,
@@ -490,18 +478,17 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
             "counterfactuals": config.counterfactuals,
             "answers": config.answers,
             "contexts": config.contexts,
-            "counts": {"rows": {c: len(by_config[c]) for c in CONFIGS}, "by_kind_language_relation": counts},
+            "counts": {"rows": rows_in, "by_kind_language_relation": counts},
             **({"sample": report["sample"]} if "sample" in report else {}),
             "drops": dict(sorted(rejects.counts.items())),
             "quarantine": dict(sorted(rejects.quarantined.items())),
-            "license": "CC-BY-SA-4.0" if has_wiki else "CC0-1.0",
+            "license": "CC-BY-SA-4.0" if stats.has_wikipedia else "CC0-1.0",
             "wikipedia": {
                 "passages": config.passages,
                 "left_out": dict(sorted(rejects.passages.items())),
-                "unpinned": sum(1 for r in rows if r["wiki_source"] and not r["wiki_source"]["revision_id"]),
-                "rows_with_passage": sum(1 for r in rows if r["wiki_context_original"]),
-                "articles": sorted({(r["wiki_source"]["language"], r["wiki_source"]["title"],
-                                     r["wiki_source"]["revision_id"] or 0) for r in rows if r["wiki_source"]}),
+                "unpinned": stats.unpinned,
+                "rows_with_passage": stats.with_passage,
+                "articles": sorted(stats.articles),
             },
             "quality": quality,
             "files": {},
@@ -510,25 +497,24 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
         }
         from kcdata.publish.card import render_card
 
-        stats = {
+        card_stats = {
             "counts": counts,
             "drops": manifest["drops"],
             "languages": list(config.languages),
-            "configs": {c: len(by_config[c]) for c in written},
+            "configs": {c: rows_in[c] for c in written},
             "empty_configs": [c for c in CONFIGS if c not in written],
-            "has_wikipedia": has_wiki,
-            "parquet_bytes": {c: sum((tmp / rel).stat().st_size for rel, _ in _shards(by_config[c], c))
-                              for c in written},
-            "arrow_bytes": {c: sum(_arrow_bytes(tmp / rel) for rel, _ in _shards(by_config[c], c)) for c in written},
-            "as_of_years": [{"year": y, "n": n} for y, n in sorted(Counter(r["as_of"][:4] for r in rows).items())],
+            "has_wikipedia": stats.has_wikipedia,
+            "parquet_bytes": {c: sum((tmp / rel).stat().st_size for rel in shards[c]) for c in written},
+            "arrow_bytes": {c: sum(arrow_bytes(tmp / rel) for rel in shards[c]) for c in written},
+            "as_of_years": [{"year": y, "n": n} for y, n in sorted(stats.years.items())],
         }
         manifest["files"] = dict(files)
-        write_atomic_text(tmp / "README.md", render_card(manifest, stats))
+        write_atomic_text(tmp / "README.md", render_card(manifest, card_stats))
         files["README.md"] = sha256_file(tmp / "README.md")
         from kcdata.publish.card import citation
         from kcdata.publish.croissant import croissant_metadata, describe
 
-        croissant = croissant_metadata(manifest, {c: len(by_config[c]) for c in written}, describe(manifest),
+        croissant = croissant_metadata(manifest, {c: rows_in[c] for c in written}, describe(manifest),
                                        citation(manifest))
         write_atomic_text(tmp / "croissant.json", json.dumps(croissant, indent=2, ensure_ascii=False) + "\n")
         files["croissant.json"] = sha256_file(tmp / "croissant.json")
@@ -538,7 +524,9 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out_dir=out_dir, rows={c: len(by_config[c]) for c in CONFIGS},
+    finally:
+        spool.close()
+    return BuildResult(out_dir=out_dir, rows=rows_in,
                        drops=manifest["drops"], files=manifest["files"], manifest=manifest, counts=counts)
 
 
@@ -684,14 +672,23 @@ def _warn_no_articles(config: BuildConfig) -> None:
     )
 
 
-def _add_wikipedia(rows: list[dict[str, Any]], snapshot: Snapshot, config: BuildConfig) -> list[dict[str, Any]]:
-    """``passages_v1``: attach passages after validation (see kcdata.render.passages)."""
+def _passages_v1(snapshot: Snapshot, config: BuildConfig) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """``passages_v1``: what attaches passages to a batch of rows after validation (see
+    kcdata.render.passages); the identity for other builds."""
+    if not (config.wikipedia and config.passages == "passages_v1"):
+        return lambda rows: rows
     from kcdata.render.passages import attach_passages
     from kcdata.sources.wikipedia import article_finder
 
     find = article_finder(snapshot, config)
     if find is None:
-        if rows:
-            _warn_no_articles(config)
-        return rows
-    return attach_passages(rows, find, _Tally())
+        warned: list[bool] = []
+
+        def warn(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            if rows and not warned:
+                warned.append(True)
+                _warn_no_articles(config)
+            return rows
+        return warn
+    tally = _Tally()
+    return lambda rows: attach_passages(rows, find, tally)

@@ -121,12 +121,12 @@ def test_failed_build_leaves_previous_output(tmp_path, monkeypatch):
     run_build(BuildConfig(relations=("P36",), languages=("en",)), out)
     before = _hashes(out)
 
-    import kcdata.pipeline as pipeline
+    import kcdata.publish.spool as spool
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "write_rows", boom)
+    monkeypatch.setattr(spool, "write_table", boom)
     try:
         run_build(BuildConfig(relations=("P6",), languages=("en",)), out)
     except RuntimeError:

@@ -20,8 +20,9 @@ audit (``kcdata audit`` exits 1); the others are reported for a reader to weigh:
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,18 +161,36 @@ def audit_rows(rows: Iterable[dict[str, Any]], classes: Any = None) -> AuditRepo
         classes: ``qid -> tuple of P31 ids`` (e.g. ``LabelStore.classes``) for the substitute
             class check; without it that check is reported as not checked.
     """
-    checks = {name: Check(name, True) for name in MUST_BE_ZERO}
-    checks.update({name: Check(name, False) for name in REPORTED})
-    if classes is None:
-        checks["substitute_class_differs"].checked = False
-    questions: dict[tuple[str, str], set[str]] = defaultdict(set)
-    first_id: dict[tuple[str, str], str] = {}
-    table: Counter[tuple[str, str, str]] = Counter()
-    n = 0
+    auditor = Auditor(classes)
     for r in rows:
-        n += 1
+        auditor.add(r)
+    return auditor.report()
+
+
+class Auditor:
+    """:func:`audit_rows` one row at a time, for rows that are never all in memory (a build's
+    rows on their way to disk): the same report for the same rows in the same order. It keeps
+    per row only a digest of its question and its ids (for ``duplicate_questions``);
+    :meth:`report` is called once, at the end."""
+
+    def __init__(self, classes: Any = None) -> None:
+        self.classes = classes
+        self.checks = {name: Check(name, True) for name in MUST_BE_ZERO}
+        self.checks.update({name: Check(name, False) for name in REPORTED})
+        if classes is None:
+            self.checks["substitute_class_differs"].checked = False
+        # duplicate_questions: each (language, question) as a 128-bit digest with its first row
+        # id; the text is kept only for questions asked of a second fact
+        self.first_id: dict[int, tuple[str, str]] = {}
+        self.duplicates: dict[tuple[str, str], str] = {}
+        self.table: Counter[tuple[str, str, str]] = Counter()
+        self.n = 0
+
+    def add(self, r: dict[str, Any]) -> None:
+        checks, classes = self.checks, self.classes
+        self.n += 1
         rid, lang = r["id"], r["language"]
-        table[(r["kind"], lang, r["relation"])] += 1
+        self.table[(r["kind"], lang, r["relation"])] += 1
         if any(names(r["context_counter"], a, lang) for a in r["answers"]):
             checks["counter_context_names_original"].hit(rid)
         if any_overlap(r["counter_answers"], r["answers"], lang):
@@ -192,12 +211,15 @@ def audit_rows(rows: Iterable[dict[str, Any]], classes: Any = None) -> AuditRepo
             mine, theirs = set(classes(r["object"]["id"])), set(classes(r["counterfactual"]["id"]))
             if mine and theirs and not mine & theirs:
                 checks["substitute_class_differs"].hit(rid)
-        key = (lang, r["question"])
-        questions[key].add(r["fact_id"])
-        first_id.setdefault(key, rid)
-    for key, facts in sorted(questions.items()):
-        if len(facts) > 1:
-            checks["duplicate_questions"].hit(first_id[key])
-    counts = [{"kind": k, "language": lang, "relation": rel, "n": c}
-              for (k, lang, rel), c in sorted(table.items(), key=lambda kv: (kv[0][0], kv[0][1], int(kv[0][2][1:])))]
-    return AuditReport(n, [checks[name] for name in (*MUST_BE_ZERO, *REPORTED)], counts)
+        digest = int.from_bytes(hashlib.blake2b(f"{lang}\0{r['question']}".encode(), digest_size=16).digest())
+        first_rid, first_fact = self.first_id.setdefault(digest, (rid, r["fact_id"]))
+        if first_fact != r["fact_id"]:
+            self.duplicates.setdefault((lang, r["question"]), first_rid)
+
+    def report(self) -> AuditReport:
+        checks = self.checks
+        for key in sorted(self.duplicates):
+            checks["duplicate_questions"].hit(self.duplicates[key])
+        counts = [{"kind": k, "language": lang, "relation": rel, "n": c}
+                  for (k, lang, rel), c in sorted(self.table.items(), key=lambda kv: (kv[0][0], kv[0][1], int(kv[0][2][1:])))]
+        return AuditReport(self.n, [checks[name] for name in (*MUST_BE_ZERO, *REPORTED)], counts)

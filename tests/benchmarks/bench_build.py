@@ -299,14 +299,15 @@ def stage_split(prof: str) -> list[tuple[str, float]]:
     import inspect
 
     from kcdata import pipeline as pl
-    from kcdata.publish import card, croissant
+    from kcdata.publish import card, croissant, parquet, spool
 
     stages = {"read/extract dump (load_source)": [pl.load_source],
               "classify": [pl.classify, pl._labelled_first, pl.check_number_digits],
               "counterfactual (choose, Pool)": [pl.choose, pl.Pool.from_facts],
               "render (build_row)": [pl.build_row],
-              "validate (row_problems, audit)": [pl.row_problems, pl.audit_rows],
-              "write (parquet, card, croissant)": [pl.write_rows, pl._arrow_bytes, card.render_card,
+              "validate (row_problems, audit)": [pl.row_problems, spool.RowStats.add],
+              "spill rows (RowSpool.add)": [spool.RowSpool.add],
+              "write (parquet, card, croissant)": [spool.RowSpool.write, parquet.arrow_bytes, card.render_card,
                                                    croissant.croissant_metadata, pl.sha256_file]}
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
 

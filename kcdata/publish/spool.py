@@ -1,0 +1,219 @@
+"""A build's rows on their way to the parquet shards, kept out of memory.
+
+A dump build renders far more rows than fit in memory as Python dicts (a few KB each). The build
+hands its rows to a :class:`RowSpool` a batch at a time: each config's rows are spilled to Arrow
+IPC files (lz4) in the build's private folder, and the statistics the manifest and card need are
+gathered as they pass (:class:`RowStats`, with the audit's :class:`~kcdata.validate.audit.Auditor`).
+At the end, :meth:`RowSpool.write` streams each config into its ``test-NNNNN-of-NNNNN.parquet``
+shards in the order the build sorts rows, holding one shard (as Arrow columns) at a time.
+
+Rows arrive in *runs*: within a run, in sort order (the build judges facts in order; a sample's
+refill of replaced facts is a new run). One run is copied through; several are merged (a k-way
+merge on the sort key, ties in run order, as a stable sort of all rows would give). The shards are
+the same bytes as writing the sorted rows from memory (:func:`kcdata.publish.parquet.write_rows`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import shutil
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from kcdata.publish.parquet import ROW_SCHEMA, write_table
+from kcdata.validate.audit import Auditor
+
+SPILL_ROWS = 2048
+"""Rows of a config held as dicts before they are spilled as one Arrow record batch."""
+
+_IPC = pa.ipc.IpcWriteOptions(compression="lz4")
+
+
+class RowSpool:
+    """Rows by config, spilled to ``folder`` (created; removed by :meth:`close`).
+
+    Args:
+        folder: A private, empty folder on the output's file system.
+        key: ``(fact_id, language) -> sort key`` of the written order.
+    """
+
+    def __init__(self, folder: Path, key: Callable[[str, str], Any]) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.key = key
+        self.run = -1
+        self.counts: Counter[str] = Counter()
+        self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._writers: dict[tuple[str, int], Any] = {}
+        self._last: dict[str, Any] = {}
+
+    def add(self, rows: list[dict[str, Any]], new_run: bool = False) -> None:
+        """Take rows (their order among themselves is free); with ``new_run`` they begin a new run.
+        Within a run, every row must sort after the rows added before it (checked)."""
+        if new_run or self.run < 0:
+            for config in list(self._pending):
+                self._spill(config)
+            self.run += 1
+            self._last.clear()
+        for row in sorted(rows, key=lambda r: self.key(r["fact_id"], r["language"])):
+            config = row["kind"]
+            k = self.key(row["fact_id"], row["language"])
+            if config in self._last and k < self._last[config]:
+                raise RuntimeError(f"row {row['id']} added out of order within run {self.run}")
+            self._last[config] = k
+            pending = self._pending.setdefault(config, [])
+            pending.append(row)
+            self.counts[config] += 1
+            if len(pending) >= SPILL_ROWS:
+                self._spill(config)
+
+    def _spill(self, config: str) -> None:
+        rows = self._pending.pop(config, None)
+        if not rows:
+            return
+        writer = self._writers.get((config, self.run))
+        if writer is None:
+            path = self.folder / f"{config}-{self.run:05d}.arrow"
+            writer = self._writers[(config, self.run)] = pa.ipc.new_file(str(path), ROW_SCHEMA, options=_IPC)
+        writer.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA))
+
+    def write(self, out: Path, shard_rows: int, data_file: str) -> dict[str, list[str]]:
+        """Write each config with rows as ``ceil(rows / shard_rows)`` parquet files under ``out``,
+        named by ``data_file`` (``{config}``, ``{shard}``, ``{shards}``); the relative paths per
+        config, in order."""
+        for config in list(self._pending):
+            self._spill(config)
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+        written: dict[str, list[str]] = {}
+        for config in sorted(self.counts):
+            n = -(-self.counts[config] // shard_rows)
+            names = [data_file.format(config=config, shard=k, shards=n) for k in range(n)]
+            pieces: list[pa.RecordBatch] = []
+            have = shard = 0
+            for batch in self._merged(config):
+                while batch.num_rows:
+                    take = min(shard_rows - have, batch.num_rows)
+                    pieces.append(batch.slice(0, take))
+                    batch, have = batch.slice(take), have + take
+                    if have == shard_rows:
+                        _write(pieces, out / names[shard])
+                        pieces, have, shard = [], 0, shard + 1
+            if have:
+                _write(pieces, out / names[shard])
+                shard += 1
+            if shard != n:
+                raise RuntimeError(f"spooled {self.counts[config]} {config} rows, wrote {shard} of {n} shards")
+            written[config] = names
+        return written
+
+    def _runs(self, config: str) -> list[Path]:
+        return sorted(self.folder.glob(f"{config}-*.arrow"))
+
+    def _merged(self, config: str) -> Iterator[pa.RecordBatch]:
+        runs = self._runs(config)
+        if len(runs) == 1:
+            yield from _batches(runs[0])
+            return
+        # k-way merge: heapq.merge breaks ties by run order, as a stable sort of all rows would
+        merged = heapq.merge(*(self._entries(i, p) for i, p in enumerate(runs)), key=lambda e: e[0])
+        batch_of: pa.RecordBatch | None = None  # the batch of the slice being grown: [first, first + size)
+        first = size = 0
+        for _, _, batch, i in merged:
+            if batch is batch_of and first + size == i:
+                size += 1
+                continue
+            if batch_of is not None:
+                yield batch_of.slice(first, size)
+            batch_of, first, size = batch, i, 1
+        if batch_of is not None:
+            yield batch_of.slice(first, size)
+
+    def _entries(self, run: int, path: Path) -> Iterator[tuple[Any, int, pa.RecordBatch, int]]:
+        for batch in _batches(path):
+            ids = batch.column("fact_id").to_pylist()
+            langs = batch.column("language").to_pylist()
+            for i, (f, lang) in enumerate(zip(ids, langs, strict=True)):
+                yield self.key(f, lang), run, batch, i
+
+    def close(self) -> None:
+        """Close what is open and remove the spill folder."""
+        for writer in self._writers.values():
+            try:
+                writer.close()
+            except (OSError, pa.ArrowException):
+                pass
+        self._writers.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _write(pieces: list[pa.RecordBatch], path: Path) -> None:
+    write_table(pa.Table.from_batches(pieces, ROW_SCHEMA), path)
+    pieces.clear()
+    pa.default_memory_pool().release_unused()  # a shard's buffers go back to the system
+
+
+def _batches(path: Path) -> Iterator[pa.RecordBatch]:
+    with pa.memory_map(str(path)) as source:
+        reader = pa.ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            yield reader.get_batch(i)
+
+
+class RowStats:
+    """What the manifest and the card say about a build's rows, gathered one row at a time in the
+    order the build made them (the audit's examples follow that order)."""
+
+    def __init__(self, classes: Any = None) -> None:
+        self.auditor = Auditor(classes)
+        self.rows = 0
+        self.as_of: list[str] = []
+        self.snapshot: list[str] = []
+        self.basis: Counter[str] = Counter()
+        self.years: Counter[str] = Counter()
+        self.with_passage = 0
+        self.unpinned = 0
+        self.articles: set[tuple[str, str, int]] = set()
+
+    def add(self, r: dict[str, Any]) -> None:
+        self.rows += 1
+        self.auditor.add(r)
+        _extend(self.as_of, r["as_of"])
+        _extend(self.snapshot, r["snapshot_date"])
+        self.basis[r["provenance"]["snapshot_basis"]] += 1
+        self.years[r["as_of"][:4]] += 1
+        if r["wiki_context_original"]:
+            self.with_passage += 1
+        source = r["wiki_source"]
+        if source:
+            self.unpinned += not source["revision_id"]
+            self.articles.add((source["language"], source["title"], source["revision_id"] or 0))
+
+    @property
+    def has_wikipedia(self) -> bool:
+        return self.with_passage > 0
+
+
+def _extend(bounds: list[str], value: str | None) -> None:
+    """Widen ``[min, max]`` of ISO dates by ``value`` (empty values are left out)."""
+    if not value:
+        return
+    if not bounds:
+        bounds.extend((value, value))
+    elif value < bounds[0]:
+        bounds[0] = value
+    elif value > bounds[1]:
+        bounds[1] = value
+
+
+def date_range(bounds: list[str]) -> dict[str, str] | None:
+    """``{"min", "max"}`` of :class:`RowStats` date bounds (None when there is none)."""
+    return {"min": bounds[0], "max": bounds[1]} if bounds else None
+
+
+__all__ = ["RowSpool", "RowStats", "SPILL_ROWS", "date_range"]

@@ -1,0 +1,128 @@
+"""The row spool (issue 14 item 4): a build's rows leave memory a batch at a time, are spilled per
+config to Arrow files, and come back as parquet shards with the same bytes as writing the sorted
+rows from memory, whatever the batch, spill and run sizes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+
+import pytest
+
+from kcdata import pipeline
+from kcdata.config import BuildConfig
+from kcdata.publish import spool as spool_mod
+from kcdata.publish.parquet import write_rows
+from kcdata.publish.spool import RowSpool, RowStats
+from kcdata.sources.snapshot import load_sample
+from kcdata.validate.audit import audit_rows
+
+
+def _key(fact_id: str, lang: str) -> tuple:
+    return (pipeline._fact_sort_key(fact_id), lang)
+
+
+@pytest.fixture(scope="module")
+def sample_rows():
+    snapshot = load_sample()
+    facts = [f for e in snapshot.entities for f in pipeline.parse_entity(e, "sample")]
+    rows = pipeline.build_rows(facts, snapshot, BuildConfig(), None, pipeline.Rejects())
+    assert len(rows) > 250
+    return rows
+
+
+def _digest(folder) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.parquet"))}
+
+
+def _expected(rows, out, shard_rows):
+    """What the build wrote before the spool: each config's rows sorted, cut into shards."""
+    for config in sorted({r["kind"] for r in rows}):
+        mine = sorted((r for r in rows if r["kind"] == config), key=lambda r: _key(r["fact_id"], r["language"]))
+        n = -(-len(mine) // shard_rows)
+        for k in range(n):
+            write_rows(mine[k * shard_rows:(k + 1) * shard_rows],
+                       out / pipeline.DATA_FILE.format(config=config, shard=k, shards=n))
+    return _digest(out)
+
+
+@pytest.mark.parametrize("spill", [1, 3, 2048])
+@pytest.mark.parametrize("shard_rows", [7, 50, 50_000])
+def test_one_run_gives_the_bytes_of_the_sorted_rows(sample_rows, tmp_path, monkeypatch, spill, shard_rows):
+    monkeypatch.setattr(spool_mod, "SPILL_ROWS", spill)
+    spool = RowSpool(tmp_path / "spill", _key)
+    order = sorted(sample_rows, key=lambda r: _key(r["fact_id"], r["language"]))
+    for i in range(0, len(order), 13):  # batches in order; within a batch any order
+        part = order[i:i + 13]
+        spool.add(list(reversed(part)))
+    written = spool.write(tmp_path / "got", shard_rows, pipeline.DATA_FILE)
+    spool.close()
+    assert not (tmp_path / "spill").exists()
+    assert sum(len(v) for v in written.values()) == len(_digest(tmp_path / "got"))
+    assert _digest(tmp_path / "got") == _expected(sample_rows, tmp_path / "want", shard_rows)
+
+
+def test_several_runs_are_merged_as_a_stable_sort_would_order_them(sample_rows, tmp_path, monkeypatch):
+    monkeypatch.setattr(spool_mod, "SPILL_ROWS", 4)
+    rng = random.Random(3)
+    by_fact: dict[str, list] = {}
+    for r in sample_rows:
+        by_fact.setdefault(r["fact_id"], []).append(r)
+    runs: list[list] = [[], [], []]
+    for fid in sorted(by_fact, key=pipeline._fact_sort_key):
+        runs[rng.randrange(3)].extend(by_fact[fid])
+    # a tie: one (fact, language) in two runs, as a refill could give; the first run's row first
+    tie = dict(runs[0][0], question="the later run's row")
+    runs[2].insert(0, tie)
+    for run in runs:  # a batch may end inside a fact: each run sorted by (fact, language)
+        run.sort(key=lambda r: _key(r["fact_id"], r["language"]))
+    spool = RowSpool(tmp_path / "spill", _key)
+    for run in runs:
+        for i in range(0, len(run), 5):
+            spool.add(run[i:i + 5], new_run=i == 0)
+    spool.write(tmp_path / "got", 40, pipeline.DATA_FILE)
+    spool.close()
+    everything = [r for run in runs for r in run]  # the order the build made them in
+    assert _digest(tmp_path / "got") == _expected(everything, tmp_path / "want", 40)
+    import pyarrow.parquet as pq
+
+    config_rows = [r for p in sorted((tmp_path / "got" / tie["kind"]).glob("*.parquet")) for r in pq.read_table(p).to_pylist()]
+    same = [r["question"] for r in config_rows if r["id"] == tie["id"]]
+    assert same == [runs[0][0]["question"], "the later run's row"]
+
+
+def test_a_row_out_of_order_within_a_run_is_refused(sample_rows, tmp_path):
+    order = sorted(sample_rows, key=lambda r: _key(r["fact_id"], r["language"]))
+    spool = RowSpool(tmp_path / "spill", _key)
+    spool.add(order[10:20])
+    with pytest.raises(RuntimeError, match="out of order"):
+        spool.add(order[:10])
+    spool.add(order[:10], new_run=True)  # a new run may start anywhere
+    spool.close()
+
+
+def test_row_stats_and_the_streamed_audit_equal_the_whole_list_audit(sample_rows):
+    rows = sample_rows + [dict(sample_rows[0], id="Q1:P1:en", fact_id="Q1:P1")]  # a duplicate question
+    stats = RowStats()
+    for r in rows:
+        stats.add(r)
+    assert stats.auditor.report().as_dict() == audit_rows(rows).as_dict()
+    dup = next(c for c in audit_rows(rows).checks if c.name == "duplicate_questions")
+    assert dup.count >= 1 and sample_rows[0]["id"] in dup.examples
+    assert stats.rows == len(rows)
+    assert stats.as_of == [min(r["as_of"] for r in rows), max(r["as_of"] for r in rows)]
+
+
+@pytest.mark.parametrize("extra", [{}, {"sample": 2, "seed": 7}])
+def test_the_build_writes_the_same_bytes_whatever_the_batch_and_spill_sizes(tmp_path, monkeypatch, extra):
+    config = BuildConfig(**extra)
+    first = pipeline.run_build(config, tmp_path / "a")
+    monkeypatch.setattr(pipeline, "BATCH_FACTS", 1)
+    monkeypatch.setattr(spool_mod, "SPILL_ROWS", 3)
+    second = pipeline.run_build(config, tmp_path / "b")
+    assert first.files == second.files
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert sum(manifest["counts"]["rows"].values()) > 50
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # no spill folder left
