@@ -75,9 +75,9 @@ class RowSpool:
         rows = self._pending.pop(config, None)
         if not rows:
             return
+        path = self.folder / f"{config}-{self.run:05d}.arrow"  # named in a full disk's error
         writer = self._writers.get((config, self.run))
         if writer is None:
-            path = self.folder / f"{config}-{self.run:05d}.arrow"
             writer = self._writers[(config, self.run)] = pa.ipc.new_file(str(path), ROW_SCHEMA, options=_IPC)
         writer.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA))
 
