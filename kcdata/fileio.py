@@ -226,6 +226,13 @@ def free_bytes(path: str | os.PathLike[str]) -> int | None:
     return st.f_bavail * st.f_frsize
 
 
+def size_text(n: int) -> str:
+    """Bytes for a message: ``0 kB``, ``12 kB``, ``3.4 MB``, ``1,234 MB``."""
+    if n < 1e6:
+        return f"{max(1, round(n / 1e3))} kB" if n else "0 kB"
+    return f"{n / 1e6:.1f} MB" if n < 10e6 else f"{n / 1e6:,.0f} MB"
+
+
 def tree_size(path: str | os.PathLike[str]) -> int:
     """Bytes of a file, or of every file under a folder (0 when missing)."""
     root = Path(path)

@@ -39,7 +39,7 @@ from kcdata.fileio import (
     write_atomic_text,
 )
 from kcdata.publish.parquet import arrow_bytes, environment
-from kcdata.publish.spool import RowSpool, RowStats, date_range
+from kcdata.publish.spool import RowSink, RowSpool, RowStats, date_range
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.grammar import check_forms, load_grammar
 from kcdata.render.passages_v2 import attach, choose_passages
@@ -147,13 +147,14 @@ def load_source(config: BuildConfig, http_client: Any = None, quarantine: Quaran
 def build_rows(
     facts: Iterable[Fact], snapshot: Snapshot, config: BuildConfig, as_of: dt.date | None, rejects: Rejects,
     find_article: Any = None, report: dict[str, Any] | None = None,
-    emit: Callable[[list[dict[str, Any]], bool], None] | None = None,
+    sink: RowSink | None = None,
 ) -> list[dict[str, Any]]:
     """Classify, choose counterfactuals and render every fact in every language. Pure, no I/O.
 
-    The rows are returned, or with ``emit`` handed to it a batch at a time (``emit(rows,
-    new_run)``, of at most :data:`BATCH_FACTS` facts per worker) and never all held: within a run
-    the facts come in sort order, a sample's refill begins a new run (:mod:`kcdata.publish.spool`).
+    The rows are returned, or with ``sink`` handed to it a batch at a time and never all held
+    (:class:`kcdata.publish.spool.RowSink`): ``sink.plan(facts)`` before facts are rendered, then
+    ``sink.add(rows, new_run, facts)`` per batch of at most :data:`BATCH_FACTS` facts per worker.
+    Within a run the facts come in sort order; a sample's refill begins a new run.
 
     With ``config.sample`` only a seeded, popularity-stratified sample of the judged facts is
     rendered (:mod:`kcdata.classify.sample`), its record put in ``report["sample"]``.
@@ -214,6 +215,8 @@ def build_rows(
 
     def make(todo: list) -> dict[str, int]:
         made = dict.fromkeys((j[0].id for j in todo), 0)
+        if sink is not None:
+            sink.plan(len(todo))
         for start in range(0, len(todo), step):  # choices in order; a batch's rows leave before the next
             chosen = [c for j in todo[start:start + step]
                       if (c := _choose(*j, snapshot, config, pool, languages, rejects, find_article))]
@@ -223,10 +226,10 @@ def build_rows(
                     (rejects.passage if kind == "passage" else rejects.add)(*args)
                 batch.extend(made_rows)
                 made[item[0].id] = len(made_rows)
-            if emit is None:
+            if sink is None:
                 rows.extend(batch)
             else:
-                emit(batch, start == 0)
+                sink.add(batch, start == 0, min(step, len(todo) - start))
         return made
 
     if not config.sample:
@@ -392,9 +395,7 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
         if target == src or src in target.parents:
             raise ConfigError(f"--out {out_dir} is inside the source folder {config.source_path}: the next build "
                               "would read its own output as input", "write the build outside the source folder")
-    quarantine = Quarantine(strict=strict)
-    snapshot = load_source(config, http_client, quarantine)
-    as_of = parse_date(config.as_of) if config.as_of else None
+    as_of = parse_date(config.as_of) if config.as_of else None  # what can be checked, before the source is read
     relations = load_relations()
     wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
     if config.contexts == "contexts_v3":
@@ -403,6 +404,8 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
     if missing:
         raise ConfigError(f"no templates for language(s) {', '.join(missing)}",
                           "add templates/relations/<PID>-<slug>/<lang>.yaml files")
+    quarantine = Quarantine(strict=strict)
+    snapshot = load_source(config, http_client, quarantine)
 
     if snapshot.facts is not None:
         facts = [f for f in snapshot.facts if f.relation in wanted]
@@ -425,15 +428,11 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
     stats = RowStats(snapshot.labels.classes)
     spool = RowSpool(private_dir(out_dir, "spool"), lambda f, lang: (_fact_sort_key(f), lang))
     tmp = private_dir(out_dir, "tmp")
+    sink = None
     try:
-        attach_v1 = _passages_v1(snapshot, config)
-
-        def emit(batch: list[dict[str, Any]], new_run: bool) -> None:
-            for r in attach_v1(batch):
-                stats.add(r)
-            spool.add(batch, new_run)
-
-        build_rows(facts, snapshot, config, as_of, rejects, find, report, emit)
+        sink = RowSink(spool, stats, len(config.languages), _passages_v1(snapshot, config))
+        build_rows(facts, snapshot, config, as_of, rejects, find, report, sink)
+        sink.close()
         quality = stats.auditor.report().as_dict()
         counts = quality.pop("counts")
         rows_in = {c: spool.counts[c] for c in CONFIGS}
@@ -525,6 +524,8 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
+        if sink is not None:
+            sink.close()
         spool.close()
     return BuildResult(out_dir=out_dir, rows=rows_in,
                        drops=manifest["drops"], files=manifest["files"], manifest=manifest, counts=counts)

@@ -110,9 +110,9 @@ def _first_line(e: BaseException) -> str:
 
 
 def _mb(n: int) -> str:
-    if n < 1e6:
-        return f"{max(1, round(n / 1e3))} kB" if n else "0 kB"
-    return f"{n / 1e6:.1f} MB" if n < 10e6 else f"{n / 1e6:,.0f} MB"
+    from kcdata.fileio import size_text
+
+    return size_text(n)
 
 
 def os_error(e: OSError, command: str, params: dict[str, Any]) -> KcdataError:

@@ -132,6 +132,7 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
     # never be an alias of the answer, and answers accept aliases).
     facts: list[Fact] = []
     prov: dict[str, dict[str, Any]] = {}
+    from kcdata.fileio import size_text
     from kcdata.http import default_cache_dir
 
     cache = Path(config.cache_dir) if config.cache_dir else default_cache_dir().parent
@@ -145,6 +146,11 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
         log.warning("reading %s from the shard cache (%s), not the dump", path.name, entry)
         items = shards.read(entry, want, quarantine, path)
     else:
+        if keep and (short := shards.room(cache, path)) is not None:
+            log.warning("not keeping %s's extraction in the shard cache: it may need about %s, %s free in %s "
+                        "(free space there, or pass --cache-dir)", path.name, size_text(short[0]),
+                        size_text(short[1]), shards.root(cache))
+            keep = False
         if keep:
             writer = shards.Writer(cache, path, want, quarantine)
         items = iter_records(path, sorted(want.relations), sorted(want.languages or ()),

@@ -147,6 +147,22 @@ def find(cache_dir: str | os.PathLike[str], path: str | os.PathLike[str], want: 
     return min(found)[2] if found else None
 
 
+DISK_SHARE = 0.25
+"""Disk an entry may need, as a share of the dump file's size: a generated dump shaped like the real
+one kept 18 % of its compressed size (its people and places carry mostly asked relations; the real
+dump's entities carry many claims no build asks for)."""
+
+
+def room(cache_dir: str | os.PathLike[str], path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """``(bytes an entry of ``path`` may need, bytes free in the cache)`` when the second is less,
+    else None (also where the free space cannot be told)."""
+    from kcdata.fileio import free_bytes
+
+    need = int(os.path.getsize(path) * DISK_SHARE)
+    free = free_bytes(root(cache_dir))
+    return (need, free) if free is not None and free < need else None
+
+
 def entry_name(ident: dict[str, Any], want: Request) -> str:
     key = json.dumps({"v": SHARDS_VERSION, "tool": __version__, "dump": ident, "request": want.to_dict()},
                      sort_keys=True)

@@ -310,14 +310,28 @@ def full_disk():
 
 
 def test_build_on_a_full_file_system(full_disk, tmp_path: Path) -> None:
+    # refused before the first row is rendered: the facts to render, times the languages, need
+    # more than the 64 kB there
     mnt = tmp_path / "mnt"
     proc = full_disk(mnt, _cli("build", "--out", mnt / "ds"))
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     line = next(x for x in proc.stderr.splitlines() if x.startswith("Error: "))
+    assert line.startswith(f"Error: not enough space in {mnt} for the rows: "), proc.stderr
+    assert " facts in 4 language(s) need about 1.5 MB, " in line and line.endswith(" kB free"), line
+    assert "hint: free some space there, write the build elsewhere (--out)" in proc.stderr
+    assert not any(p.name.startswith(".ds") for p in mnt.iterdir())  # the mount is gone: nothing left
+
+
+def test_build_whose_rows_fit_but_not_the_card_on_a_full_file_system(full_disk, tmp_path: Path) -> None:
+    # what the estimate lets through and the disk still cannot take is ENOSPC, named
+    mnt = tmp_path / "mnt"
+    proc = full_disk(mnt, _cli("build", "--out", mnt / "ds", "--relations", "P36", "--langs", "en"), size="40k")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("Error: "))
     assert line.startswith(f"Error: no space left on device writing {mnt / 'ds'}/"), proc.stderr
     assert "B free there)" in line and "hint: free some space" in proc.stderr
-    assert not any(p.name.startswith(".ds") for p in mnt.iterdir())  # the mount is gone: nothing left
 
 
 def test_release_and_export_on_a_full_file_system(full_disk, ds: Path, tmp_path: Path) -> None:

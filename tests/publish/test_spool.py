@@ -126,3 +126,25 @@ def test_the_build_writes_the_same_bytes_whatever_the_batch_and_spill_sizes(tmp_
     manifest = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
     assert sum(manifest["counts"]["rows"].values()) > 50
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]  # no spill folder left
+
+
+def test_the_sink_counts_facts_and_rows_and_refuses_a_disk_too_small(sample_rows, tmp_path, monkeypatch, capsys):
+    from kcdata.errors import DiskFullError
+    from kcdata.publish.spool import ROW_DISK_BYTES, RowSink
+
+    order = sorted(sample_rows, key=lambda r: _key(r["fact_id"], r["language"]))
+    spool = RowSpool(tmp_path / "spill", _key)
+    sink = RowSink(spool, RowStats(), 4, progress=True)
+    sink.bar.delay = 0
+    sink.plan(30)
+    sink.add(order[:40], True, 10)
+    sink.add(order[40:80], False, 20)
+    assert (sink.bar.n, sink.bar.total, sink.stats.rows, spool.counts.total()) == (30, 30, 80, 80)
+    assert "80 rows (" in sink.bar.postfix and "rows/s)" in sink.bar.postfix
+    sink.close()
+    assert "30/30" in capsys.readouterr().err
+    monkeypatch.setattr(spool_mod, "free_bytes", lambda path: 100 * 4 * ROW_DISK_BYTES - 1)
+    with pytest.raises(DiskFullError, match=r"not enough space in .* for the rows: 100 facts in 4 language"):
+        RowSink(spool, RowStats(), 4, progress=False).plan(100)
+    RowSink(spool, RowStats(), 4, progress=False).plan(99)
+    spool.close()

@@ -280,3 +280,33 @@ def test_a_revision_number_beyond_64_bits_is_set_aside():
     assert checks.revision(2**63 - 1) == 2**63 - 1
     with pytest.raises(checks.BadValue, match="not a revision number"):
         checks.revision(2**63)
+
+
+def test_a_cache_without_room_for_the_entry_is_skipped_with_a_warning(sample_dump, tmp_path, monkeypatch, caplog):
+    # the real free space of the cache's file system, against an entry as large as a million dumps
+    from kcdata.fileio import free_bytes
+
+    cache = tmp_path / "cache"
+    free = free_bytes(cache)
+    assert free is not None
+    monkeypatch.setattr(shards, "DISK_SHARE", free / sample_dump.stat().st_size * 2)
+    base = dict(source="dump", source_path=str(sample_dump), wikipedia=False, cache_dir=str(cache))
+    with caplog.at_level("WARNING"):
+        built = run_build(BuildConfig(**base), tmp_path / "a")
+    assert _entries(cache) == []
+    assert any("not keeping wikidata-20250101-all.json.gz's extraction in the shard cache: it may need about"
+               in r.getMessage() and "free in" in r.getMessage() for r in caplog.records)
+    assert built.files == run_build(BuildConfig(**base, shard_cache=False), tmp_path / "b").files
+    monkeypatch.setattr(shards, "DISK_SHARE", 0.25)
+    run_build(BuildConfig(**base), tmp_path / "c")
+    assert len(_entries(cache)) == 1
+
+
+def test_languages_without_templates_are_refused_before_the_dump_is_read(sample_dump, tmp_path, monkeypatch):
+    from kcdata.errors import ConfigError
+
+    opened = _no_dump_reading(monkeypatch)
+    with pytest.raises(ConfigError, match="no templates for language"):
+        run_build(BuildConfig(source="dump", source_path=str(sample_dump), wikipedia=False, languages=("en", "xh"),
+                              shard_cache=False), tmp_path / "a")
+    assert opened == [] and not (tmp_path / "a").exists()
