@@ -109,8 +109,18 @@ def overlaps(a: str, b: str, language: str | None = "en") -> bool:
 
 def any_overlap(forms_a: list[str] | tuple[str, ...], forms_b: list[str] | tuple[str, ...],
                 language: str | None = "en") -> bool:
-    """Whether some form of ``forms_a`` :func:`overlaps` some form of ``forms_b``."""
-    return any(overlaps(a, b, language) for a in forms_a for b in forms_b)
+    """Whether some form of ``forms_a`` :func:`overlaps` some form of ``forms_b`` (each form
+    normalised once, not once per pair)."""
+    right = [f" {y} " for b in forms_b if (y := normalize_answer(b, language))]
+    if not right:
+        return False
+    for a in forms_a:
+        x = normalize_answer(a, language)
+        if x:
+            padded = f" {x} "
+            if any(padded in y or y in padded for y in right):
+                return True
+    return False
 
 
 def names(text: str, form: str, language: str | None = "en") -> bool:

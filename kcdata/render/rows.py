@@ -95,10 +95,17 @@ def _variables(template: str) -> tuple[tuple[str, str], ...]:
     return tuple(VARIABLE.findall(template))
 
 
+@functools.lru_cache(maxsize=4096)
+def _names(template: str) -> tuple[str, ...]:
+    """The variable names a template needs (``subject_gen``, ``object``), once per template."""
+    return tuple(role + (f"_{form}" if form else "") for role, form in _variables(template))
+
+
 def _fits(template: str, variables: dict[str, str]) -> bool:
-    return all((role + (f"_{form}" if form else "")) in variables for role, form in _variables(template))
+    return all(name in variables for name in _names(template))
 
 
+@functools.lru_cache(maxsize=4096)
 def _uses_forms(template: str, item_roles: frozenset[str]) -> bool:
     """Whether the template names a grammatical form of an item (the subject, an item object):
     the forms that can be unknown. Date and number forms are always known."""
