@@ -55,7 +55,9 @@ log = logging.getLogger(__name__)
 CONFIGS = ("static", "temporal", "disputable")
 DATA_FILE = "{config}/test-{shard:05d}-of-{shards:05d}.parquet"
 BATCH_FACTS = 1024
-"""Facts per worker whose rows are made before they are handed on (``build_rows(emit=...)``)."""
+"""Facts per worker whose rows are made before they are handed on (``build_rows(sink=...)``); with
+``executor: ray`` :data:`BATCH_FACTS_RAY` (each batch is a Ray Data pipeline, with its start)."""
+BATCH_FACTS_RAY = 8192
 SHARD_ROWS = 50_000
 """Rows per parquet file of a config: a larger config is written as several shards, which
 ``load_dataset`` reads through the card's ``<config>/test-*.parquet`` pattern."""
@@ -211,7 +213,7 @@ def build_rows(
         judged.append((fact, spec, cls, recorded, basis))
 
     render = functools.partial(_render_fact, snapshot=snapshot, config=config, languages=languages)
-    step = BATCH_FACTS * max(1, config.workers)
+    step = (BATCH_FACTS_RAY if config.executor == "ray" else BATCH_FACTS) * max(1, config.workers)
 
     def make(todo: list) -> dict[str, int]:
         made = dict.fromkeys((j[0].id for j in todo), 0)

@@ -33,6 +33,7 @@ SPILL_ROWS = 2048
 """Rows of a config held as dicts before they are spilled as one Arrow record batch."""
 
 _IPC = pa.ipc.IpcWriteOptions(compression="lz4")
+_FACT_ID, _LANGUAGE = ROW_SCHEMA.get_field_index("fact_id"), ROW_SCHEMA.get_field_index("language")
 
 
 class RowSpool:
@@ -96,52 +97,57 @@ class RowSpool:
         for config in sorted(self.counts):
             n = -(-self.counts[config] // shard_rows)
             names = [data_file.format(config=config, shard=k, shards=n) for k in range(n)]
-            pieces: list[pa.RecordBatch] = []
+            part: list[tuple[Path, int, int, int]] = []
             have = shard = 0
-            for batch in self._merged(config):
-                while batch.num_rows:
-                    take = min(shard_rows - have, batch.num_rows)
-                    pieces.append(batch.slice(0, take))
-                    batch, have = batch.slice(take), have + take
+            for path, batch, first, size in self._segments(config):
+                while size:
+                    take = min(shard_rows - have, size)
+                    part.append((path, batch, first, take))
+                    first, size, have = first + take, size - take, have + take
                     if have == shard_rows:
-                        _write(pieces, out / names[shard])
-                        pieces, have, shard = [], 0, shard + 1
+                        _write(part, out / names[shard])
+                        part, have, shard = [], 0, shard + 1
             if have:
-                _write(pieces, out / names[shard])
+                _write(part, out / names[shard])
                 shard += 1
             if shard != n:
                 raise RuntimeError(f"spooled {self.counts[config]} {config} rows, wrote {shard} of {n} shards")
             written[config] = names
         return written
 
-    def _runs(self, config: str) -> list[Path]:
-        return sorted(self.folder.glob(f"{config}-*.arrow"))
-
-    def _merged(self, config: str) -> Iterator[pa.RecordBatch]:
-        runs = self._runs(config)
+    def _segments(self, config: str) -> Iterator[tuple[Path, int, int, int]]:
+        """The config's rows in written order, as ``(spill file, record batch, first row, rows)``."""
+        runs = sorted(self.folder.glob(f"{config}-*.arrow"))
         if len(runs) == 1:
-            yield from _batches(runs[0])
+            with pa.memory_map(str(runs[0])) as source:
+                reader = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(included_fields=[_FACT_ID]))
+                sizes = [reader.get_batch(i).num_rows for i in range(reader.num_record_batches)]
+            for i, size in enumerate(sizes):
+                yield runs[0], i, 0, size
             return
-        # k-way merge: heapq.merge breaks ties by run order, as a stable sort of all rows would
-        merged = heapq.merge(*(self._entries(i, p) for i, p in enumerate(runs)), key=lambda e: e[0])
-        batch_of: pa.RecordBatch | None = None  # the batch of the slice being grown: [first, first + size)
-        first = size = 0
-        for _, _, batch, i in merged:
-            if batch is batch_of and first + size == i:
-                size += 1
+        # k-way merge on the key columns only: heapq.merge breaks ties by run order, as a stable
+        # sort of all rows would
+        merged = heapq.merge(*(self._keys(p) for p in runs), key=lambda e: e[0])
+        grown: tuple[Path, int, int, int] | None = None  # the segment being grown
+        for _, path, batch, i in merged:
+            if grown is not None and grown[:2] == (path, batch) and grown[2] + grown[3] == i:
+                grown = (path, batch, grown[2], grown[3] + 1)
                 continue
-            if batch_of is not None:
-                yield batch_of.slice(first, size)
-            batch_of, first, size = batch, i, 1
-        if batch_of is not None:
-            yield batch_of.slice(first, size)
+            if grown is not None:
+                yield grown
+            grown = (path, batch, i, 1)
+        if grown is not None:
+            yield grown
 
-    def _entries(self, run: int, path: Path) -> Iterator[tuple[Any, int, pa.RecordBatch, int]]:
-        for batch in _batches(path):
-            ids = batch.column("fact_id").to_pylist()
-            langs = batch.column("language").to_pylist()
-            for i, (f, lang) in enumerate(zip(ids, langs, strict=True)):
-                yield self.key(f, lang), run, batch, i
+    def _keys(self, path: Path) -> Iterator[tuple[Any, Path, int, int]]:
+        with pa.memory_map(str(path)) as source:
+            reader = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(included_fields=[_FACT_ID, _LANGUAGE]))
+            for b in range(reader.num_record_batches):
+                batch = reader.get_batch(b)
+                ids = batch.column("fact_id").to_pylist()
+                langs = batch.column("language").to_pylist()
+                for i, (f, lang) in enumerate(zip(ids, langs, strict=True)):
+                    yield self.key(f, lang), path, b, i
 
     def close(self) -> None:
         """Close what is open and remove the spill folder."""
@@ -154,17 +160,29 @@ class RowSpool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _write(pieces: list[pa.RecordBatch], path: Path) -> None:
-    write_table(pa.Table.from_batches(pieces, ROW_SCHEMA), path)
-    pieces.clear()
-    pa.default_memory_pool().release_unused()  # a shard's buffers go back to the system
-
-
-def _batches(path: Path) -> Iterator[pa.RecordBatch]:
-    with pa.memory_map(str(path)) as source:
-        reader = pa.ipc.open_file(source)
-        for i in range(reader.num_record_batches):
-            yield reader.get_batch(i)
+def _write(part: list[tuple[Path, int, int, int]], path: Path) -> None:
+    """Write one shard from its segments of the spill files, assembled a column at a time (only
+    that column of each record batch is read), so the shard is held once, as Arrow columns."""
+    columns = []
+    for c in range(len(ROW_SCHEMA)):
+        sources: dict[Path, Any] = {}
+        try:
+            readers = {}
+            for p in {p for p, _, _, _ in part}:
+                sources[p] = pa.memory_map(str(p))
+                readers[p] = pa.ipc.open_file(sources[p], options=pa.ipc.IpcReadOptions(included_fields=[c]))
+            pieces, last = [], None
+            for p, b, first, size in part:
+                if last is None or last[0] != (p, b):
+                    last = ((p, b), readers[p].get_batch(b).column(0))
+                pieces.append(last[1].slice(first, size))
+            columns.append(pa.concat_arrays(pieces))
+        finally:
+            for source in sources.values():
+                source.close()
+    write_table(pa.Table.from_arrays(columns, schema=ROW_SCHEMA), path)
+    del columns
+    pa.default_memory_pool().release_unused()  # the shard's buffers go back to the system
 
 
 class RowStats:

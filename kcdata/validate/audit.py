@@ -181,7 +181,7 @@ class Auditor:
             self.checks["substitute_class_differs"].checked = False
         # duplicate_questions: each (language, question) as a 128-bit digest with its first row
         # id; the text is kept only for questions asked of a second fact
-        self.first_id: dict[int, tuple[str, str]] = {}
+        self.first_id: dict[int, str | tuple[str, str]] = {}
         self.duplicates: dict[tuple[str, str], str] = {}
         self.table: Counter[tuple[str, str, str]] = Counter()
         self.n = 0
@@ -212,8 +212,11 @@ class Auditor:
             if mine and theirs and not mine & theirs:
                 checks["substitute_class_differs"].hit(rid)
         digest = int.from_bytes(hashlib.blake2b(f"{lang}\0{r['question']}".encode(), digest_size=16).digest())
-        first_rid, first_fact = self.first_id.setdefault(digest, (rid, r["fact_id"]))
-        if first_fact != r["fact_id"]:
+        fact = r["fact_id"]
+        # a build's row id is "<fact id>:<language>": then the id alone says both
+        first = self.first_id.setdefault(digest, rid if rid == f"{fact}:{lang}" else (rid, fact))
+        first_rid, first_fact = (first, first[:-len(lang) - 1]) if isinstance(first, str) else first
+        if first_fact != fact:
             self.duplicates.setdefault((lang, r["question"]), first_rid)
 
     def report(self) -> AuditReport:

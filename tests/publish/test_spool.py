@@ -104,13 +104,24 @@ def test_a_row_out_of_order_within_a_run_is_refused(sample_rows, tmp_path):
 
 
 def test_row_stats_and_the_streamed_audit_equal_the_whole_list_audit(sample_rows):
-    rows = sample_rows + [dict(sample_rows[0], id="Q1:P1:en", fact_id="Q1:P1")]  # a duplicate question
+    # duplicate questions: one in a build's id form, one in another (a JSONL file's own ids)
+    rows = sample_rows + [dict(sample_rows[0], id="Q1:P1:en", fact_id="Q1:P1"),
+                          dict(sample_rows[5], id="mine-1", fact_id="Q2:P2"),
+                          dict(sample_rows[5], id="mine-2", fact_id="Q2:P2")]
+    rows.insert(0, dict(sample_rows[9], id="mine-0", fact_id="Q3:P3"))
     stats = RowStats()
     for r in rows:
         stats.add(r)
     assert stats.auditor.report().as_dict() == audit_rows(rows).as_dict()
+    facts, first = {}, {}  # the check as it was: every question's facts and first row id
+    for r in rows:
+        key = (r["language"], r["question"])
+        facts.setdefault(key, set()).add(r["fact_id"])
+        first.setdefault(key, r["id"])
+    want = [first[k] for k in sorted(facts) if len(facts[k]) > 1]
     dup = next(c for c in audit_rows(rows).checks if c.name == "duplicate_questions")
-    assert dup.count >= 1 and sample_rows[0]["id"] in dup.examples
+    assert len(want) >= 3 and dup.count == len(want) and dup.examples == want[:5]
+    assert "mine-0" in want and sample_rows[0]["id"] in want and sample_rows[5]["id"] in want
     assert stats.rows == len(rows)
     assert stats.as_of == [min(r["as_of"] for r in rows), max(r["as_of"] for r in rows)]
 
