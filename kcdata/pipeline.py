@@ -429,9 +429,9 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
     report: dict[str, Any] = {}
     stats = RowStats(snapshot.labels.classes)
     spool = RowSpool(private_dir(out_dir, "spool"), lambda f, lang: (_fact_sort_key(f), lang))
-    tmp = private_dir(out_dir, "tmp")
-    sink = None
+    tmp = sink = None
     try:
+        tmp = private_dir(out_dir, "tmp")
         sink = RowSink(spool, stats, len(config.languages), _passages_v1(snapshot, config))
         build_rows(facts, snapshot, config, as_of, rejects, find, report, sink)
         sink.close()
@@ -523,7 +523,8 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
         write_atomic_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
         replace_dir(tmp, out_dir)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
         if sink is not None:

@@ -20,8 +20,9 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-PARALLEL_MIN = 2000
-"""Fewest facts worth starting workers for (forking costs tens of milliseconds per worker)."""
+PARALLEL_MIN = 512
+"""Fewest facts worth starting workers for (forking costs tens of milliseconds per worker; a
+build renders in batches of ``pipeline.BATCH_FACTS`` facts per worker)."""
 CHUNK = 256
 """Facts a worker renders per task."""
 

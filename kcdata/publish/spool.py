@@ -31,6 +31,8 @@ from kcdata.validate.audit import Auditor
 
 SPILL_ROWS = 2048
 """Rows of a config held as dicts before they are spilled as one Arrow record batch."""
+MAX_RUNS = 32
+"""Spill files of a config (runs) merged into one before another run begins: files open at once."""
 
 _IPC = pa.ipc.IpcWriteOptions(compression="lz4")
 _FACT_ID, _LANGUAGE = ROW_SCHEMA.get_field_index("fact_id"), ROW_SCHEMA.get_field_index("language")
@@ -51,15 +53,16 @@ class RowSpool:
         self.run = -1
         self.counts: Counter[str] = Counter()
         self._pending: dict[str, list[dict[str, Any]]] = {}
-        self._writers: dict[tuple[str, int], Any] = {}
+        self._writers: dict[str, Any] = {}  # the current run's open spill file per config
+        self._files: dict[str, list[Path]] = {}  # each config's spill files, one per run, in run order
         self._last: dict[str, Any] = {}
+        self._made = 0
 
     def add(self, rows: list[dict[str, Any]], new_run: bool = False) -> None:
         """Take rows (their order among themselves is free); with ``new_run`` they begin a new run.
         Within a run, every row must sort after the rows added before it (checked)."""
         if new_run or self.run < 0:
-            for config in list(self._pending):
-                self._spill(config)
+            self._end_run()
             self.run += 1
             self._last.clear()
         for row in sorted(rows, key=lambda r: self.key(r["fact_id"], r["language"])):
@@ -74,50 +77,61 @@ class RowSpool:
             if len(pending) >= SPILL_ROWS:
                 self._spill(config)
 
+    def _end_run(self) -> None:
+        """Spill what is pending and close the run's files; a config with :data:`MAX_RUNS` spill
+        files has them merged into one (the earliest runs, first), so that few files are ever open."""
+        for config in list(self._pending):
+            self._spill(config)
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+        for config, files in self._files.items():
+            if len(files) >= MAX_RUNS:
+                merged = self._new_file(config)
+                with pa.ipc.new_file(str(merged), ROW_SCHEMA, options=_IPC) as writer:
+                    for part in _cut(self._segments(files), SPILL_ROWS):
+                        writer.write_table(_assemble(part))
+                for f in files:
+                    f.unlink()
+                self._files[config] = [merged]
+
+    def _new_file(self, config: str) -> Path:
+        self._made += 1
+        return self.folder / f"{config}.{self._made}.arrow"
+
     def _spill(self, config: str) -> None:
         rows = self._pending.pop(config, None)
         if not rows:
             return
-        path = self.folder / f"{config}-{self.run:05d}.arrow"  # named in a full disk's error
-        writer = self._writers.get((config, self.run))
+        writer = self._writers.get(config)
         if writer is None:
-            writer = self._writers[(config, self.run)] = pa.ipc.new_file(str(path), ROW_SCHEMA, options=_IPC)
+            path = self._new_file(config)
+            self._files.setdefault(config, []).append(path)
+            writer = self._writers[config] = pa.ipc.new_file(str(path), ROW_SCHEMA, options=_IPC)
+        path = self._files[config][-1]  # named in a full disk's error
         writer.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA))
 
     def write(self, out: Path, shard_rows: int, data_file: str) -> dict[str, list[str]]:
         """Write each config with rows as ``ceil(rows / shard_rows)`` parquet files under ``out``,
         named by ``data_file`` (``{config}``, ``{shard}``, ``{shards}``); the relative paths per
         config, in order."""
-        for config in list(self._pending):
-            self._spill(config)
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
+        self._end_run()
         written: dict[str, list[str]] = {}
         for config in sorted(self.counts):
             n = -(-self.counts[config] // shard_rows)
             names = [data_file.format(config=config, shard=k, shards=n) for k in range(n)]
-            part: list[tuple[Path, int, int, int]] = []
-            have = shard = 0
-            for path, batch, first, size in self._segments(config):
-                while size:
-                    take = min(shard_rows - have, size)
-                    part.append((path, batch, first, take))
-                    first, size, have = first + take, size - take, have + take
-                    if have == shard_rows:
-                        _write(part, out / names[shard])
-                        part, have, shard = [], 0, shard + 1
-            if have:
-                _write(part, out / names[shard])
-                shard += 1
+            shard = 0
+            for shard, part in enumerate(_cut(self._segments(self._files[config]), shard_rows), 1):
+                write_table(_assemble(part), out / names[shard - 1])
+                pa.default_memory_pool().release_unused()  # the shard's buffers go back to the system
             if shard != n:
                 raise RuntimeError(f"spooled {self.counts[config]} {config} rows, wrote {shard} of {n} shards")
             written[config] = names
         return written
 
-    def _segments(self, config: str) -> Iterator[tuple[Path, int, int, int]]:
-        """The config's rows in written order, as ``(spill file, record batch, first row, rows)``."""
-        runs = sorted(self.folder.glob(f"{config}-*.arrow"))
+    def _segments(self, runs: list[Path]) -> Iterator[tuple[Path, int, int, int]]:
+        """The rows of spill files (runs, in order) in written order, as ``(spill file, record
+        batch, first row, rows)``."""
         if len(runs) == 1:
             with pa.memory_map(str(runs[0])) as source:
                 reader = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(included_fields=[_FACT_ID]))
@@ -160,29 +174,44 @@ class RowSpool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _write(part: list[tuple[Path, int, int, int]], path: Path) -> None:
-    """Write one shard from its segments of the spill files, assembled a column at a time (only
-    that column of each record batch is read), so the shard is held once, as Arrow columns."""
+def _cut(segments: Iterator[tuple[Path, int, int, int]], size: int) -> Iterator[list[tuple[Path, int, int, int]]]:
+    """The segments regrouped into parts of ``size`` rows (the last may be shorter)."""
+    part: list[tuple[Path, int, int, int]] = []
+    have = 0
+    for path, batch, first, rows in segments:
+        while rows:
+            take = min(size - have, rows)
+            part.append((path, batch, first, take))
+            first, rows, have = first + take, rows - take, have + take
+            if have == size:
+                yield part
+                part, have = [], 0
+    if part:
+        yield part
+
+
+def _assemble(part: list[tuple[Path, int, int, int]]) -> pa.Table:
+    """A single-chunk table of the rows of ``part``, assembled a column at a time (only that
+    column of each record batch is read, each batch once), so the rows are held once, as Arrow."""
     columns = []
     for c in range(len(ROW_SCHEMA)):
         sources: dict[Path, Any] = {}
         try:
             readers = {}
-            for p in {p for p, _, _, _ in part}:
+            for p in dict.fromkeys(p for p, _, _, _ in part):
                 sources[p] = pa.memory_map(str(p))
                 readers[p] = pa.ipc.open_file(sources[p], options=pa.ipc.IpcReadOptions(included_fields=[c]))
-            pieces, last = [], None
+            last: dict[Path, tuple[int, pa.Array]] = {}  # per file: its batch being read (runs are read in order)
+            pieces = []
             for p, b, first, size in part:
-                if last is None or last[0] != (p, b):
-                    last = ((p, b), readers[p].get_batch(b).column(0))
-                pieces.append(last[1].slice(first, size))
+                if p not in last or last[p][0] != b:
+                    last[p] = (b, readers[p].get_batch(b).column(0))
+                pieces.append(last[p][1].slice(first, size))
             columns.append(pa.concat_arrays(pieces))
         finally:
             for source in sources.values():
                 source.close()
-    write_table(pa.Table.from_arrays(columns, schema=ROW_SCHEMA), path)
-    del columns
-    pa.default_memory_pool().release_unused()  # the shard's buffers go back to the system
+    return pa.Table.from_arrays(columns, schema=ROW_SCHEMA)
 
 
 class RowStats:
@@ -231,10 +260,11 @@ def _extend(bounds: list[str], value: str | None) -> None:
         bounds[1] = value
 
 
-ROW_DISK_BYTES = 1024
+ROW_DISK_BYTES = 512
 """Disk a row may need while a build runs, its spill and its share of the shards together, counted
-for every fact in every language (drops make fewer rows): measured, 0.30 kB spilled and 0.08 kB of
-parquet a row on a generated dump, 0.36 kB of parquet a row on the sample (1.2 kB of Arrow)."""
+for every fact in every language (drops make fewer rows). Measured: 0.30 kB spilled and 0.08 kB
+of parquet a row on a generated dump; 0.36 kB of parquet a row on the sample, whose 362 facts in
+4 languages make 298 rows."""
 
 
 class RowSink:
@@ -263,7 +293,8 @@ class RowSink:
 
     def plan(self, facts: int) -> None:
         """``facts`` more are about to be rendered: refuse (:class:`~kcdata.errors.DiskFullError`)
-        when the spool's file system has clearly too little space for their rows."""
+        when the spool's file system has less free than :data:`ROW_DISK_BYTES` per fact and
+        language."""
         need = facts * self.languages * ROW_DISK_BYTES
         free = free_bytes(self.spool.folder)
         if free is not None and free < need:

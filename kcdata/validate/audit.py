@@ -211,7 +211,7 @@ class Auditor:
             mine, theirs = set(classes(r["object"]["id"])), set(classes(r["counterfactual"]["id"]))
             if mine and theirs and not mine & theirs:
                 checks["substitute_class_differs"].hit(rid)
-        digest = int.from_bytes(hashlib.blake2b(f"{lang}\0{r['question']}".encode(), digest_size=16).digest())
+        digest = int.from_bytes(hashlib.blake2b(f"{lang}\0{r['question']}".encode("utf-8", "surrogatepass"), digest_size=16).digest())
         fact = r["fact_id"]
         # a build's row id is "<fact id>:<language>": then the id alone says both
         first = self.first_id.setdefault(digest, rid if rid == f"{fact}:{lang}" else (rid, fact))

@@ -159,3 +159,39 @@ def test_the_sink_counts_facts_and_rows_and_refuses_a_disk_too_small(sample_rows
         RowSink(spool, RowStats(), 4, progress=False).plan(100)
     RowSink(spool, RowStats(), 4, progress=False).plan(99)
     spool.close()
+
+
+def test_many_runs_are_compacted_and_few_files_are_ever_open(sample_rows, tmp_path, monkeypatch):
+    # a sample's refills can make hundreds of runs: past MAX_RUNS a config's spill files are
+    # merged into one (the earliest runs first), and only the current run's files are open
+    monkeypatch.setattr(spool_mod, "SPILL_ROWS", 2)
+    monkeypatch.setattr(spool_mod, "MAX_RUNS", 3)
+    rng = random.Random(5)
+    order = sorted(sample_rows, key=lambda r: _key(r["fact_id"], r["language"]))
+    runs: list[list] = [[] for _ in range(11)]
+    for r in order:
+        runs[rng.randrange(11)].append(r)
+    runs[7].insert(0, dict(runs[1][0], question="a tie, from a later run"))
+    runs[7].sort(key=lambda r: _key(r["fact_id"], r["language"]))
+    spool = RowSpool(tmp_path / "spill", _key)
+    most = 0
+    for run in runs:
+        for i in range(0, max(len(run), 1), 4):
+            spool.add(run[i:i + 4], new_run=i == 0)
+            assert len(spool._writers) <= 3
+            most = max(most, max((len(f) for f in spool._files.values()), default=0))
+    assert most <= 3 and len(list((tmp_path / "spill").iterdir())) <= 3 * 3
+    spool.write(tmp_path / "got", 23, pipeline.DATA_FILE)
+    spool.close()
+    everything = [r for run in runs for r in run]
+    assert _digest(tmp_path / "got") == _expected(everything, tmp_path / "want", 23)
+
+
+def test_the_audit_takes_a_question_with_a_lone_surrogate(sample_rows):
+    # such a row passes the schema; the question's digest must not fail on it
+    first = dict(sample_rows[0], question=sample_rows[0]["question"] + "\ud800")
+    rows = [first, dict(first, id="Q7:P7:" + first["language"], fact_id="Q7:P7")]
+    report = audit_rows(rows)
+    assert report.rows == 2
+    dup = next(c for c in report.checks if c.name == "duplicate_questions")
+    assert dup.examples == [first["id"]]
