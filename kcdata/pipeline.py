@@ -25,6 +25,7 @@ from kcdata.classify import classify, load_rules
 from kcdata.config import BuildConfig
 from kcdata.counterfactual import Pool, choose
 from kcdata.dates import parse_date
+from kcdata.engine import release_memory
 from kcdata.errors import ConfigError, InputError, SkipItem
 from kcdata.facts import parse_entity
 from kcdata.facts.checks import BadValue, Quarantine, check_number_digits
@@ -408,6 +409,7 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
                           "add templates/relations/<PID>-<slug>/<lang>.yaml files")
     quarantine = Quarantine(strict=strict)
     snapshot = load_source(config, http_client, quarantine)
+    release_memory()  # what the extraction freed (a dump's buffers), before the rows are made
 
     if snapshot.facts is not None:
         facts = [f for f in snapshot.facts if f.relation in wanted]
