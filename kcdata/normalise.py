@@ -101,26 +101,24 @@ def overlaps(a: str, b: str, language: str | None = "en") -> bool:
     """Whether two surface forms name the same answer or one contains the other, as whole words,
     after :func:`normalize_answer` (``United Kingdom`` overlaps ``United Kingdom of Great Britain
     and Ireland``; ``Paris`` does not overlap ``Parisian``). An empty form overlaps nothing."""
-    x, y = normalize_answer(a, language), normalize_answer(b, language)
-    if not x or not y:
-        return False
-    return x == y or f" {x} " in f" {y} " or f" {y} " in f" {x} "
+    x, y = _padded(a, language), _padded(b, language)
+    return bool(x and y) and (x in y or y in x)
+
+
+def _padded(form: str, language: str | None) -> str:
+    """`` normalised form `` (whole words can be looked for with ``in``), ``""`` when it is empty."""
+    norm = normalize_answer(form, language)
+    return f" {norm} " if norm else ""
 
 
 def any_overlap(forms_a: list[str] | tuple[str, ...], forms_b: list[str] | tuple[str, ...],
                 language: str | None = "en") -> bool:
     """Whether some form of ``forms_a`` :func:`overlaps` some form of ``forms_b`` (each form
     normalised once, not once per pair)."""
-    right = [f" {y} " for b in forms_b if (y := normalize_answer(b, language))]
+    right = [y for b in forms_b if (y := _padded(b, language))]
     if not right:
         return False
-    for a in forms_a:
-        x = normalize_answer(a, language)
-        if x:
-            padded = f" {x} "
-            if any(padded in y or y in padded for y in right):
-                return True
-    return False
+    return any(x and any(x in y or y in x for y in right) for x in (_padded(a, language) for a in forms_a))
 
 
 def names(text: str, form: str, language: str | None = "en") -> bool:

@@ -109,17 +109,12 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else "(no message)"
 
 
-def _mb(n: int) -> str:
-    from kcdata.fileio import size_text
-
-    return size_text(n)
-
-
 def os_error(e: OSError, command: str, params: dict[str, Any]) -> KcdataError:
     """The one-line message of an OSError that escaped a command: a full disk (``ENOSPC``), a quota
     (``EDQUOT``) or the file size limit (``EFBIG``) name the file, the space needed where it can be
     estimated (:func:`space_needed`) and the space free; any other names the file and the reason."""
     from kcdata.fileio import free_bytes, path_being_written
+    from kcdata.fileio import size_text as _mb
 
     path = path_being_written(e)
     where = f" writing {path}" if path else ""

@@ -55,6 +55,7 @@ class RowSpool:
         self._pending: dict[str, list[dict[str, Any]]] = {}
         self._writers: dict[str, Any] = {}  # the current run's open spill file per config
         self._files: dict[str, list[Path]] = {}  # each config's spill files, one per run, in run order
+        self._sizes: dict[Path, list[int]] = {}  # each spill file's record batch sizes
         self._last: dict[str, Any] = {}
         self._made = 0
 
@@ -65,9 +66,8 @@ class RowSpool:
             self._end_run()
             self.run += 1
             self._last.clear()
-        for row in sorted(rows, key=lambda r: self.key(r["fact_id"], r["language"])):
+        for k, row in sorted(((self.key(r["fact_id"], r["language"]), r) for r in rows), key=lambda kr: kr[0]):
             config = row["kind"]
-            k = self.key(row["fact_id"], row["language"])
             if config in self._last and k < self._last[config]:
                 raise RuntimeError(f"row {row['id']} added out of order within run {self.run}")
             self._last[config] = k
@@ -90,9 +90,10 @@ class RowSpool:
                 merged = self._new_file(config)
                 with pa.ipc.new_file(str(merged), ROW_SCHEMA, options=_IPC) as writer:
                     for part in _cut(self._segments(files), SPILL_ROWS):
-                        writer.write_table(_assemble(part))
+                        self._write_batches(writer, merged, _assemble(part))
                 for f in files:
                     f.unlink()
+                    del self._sizes[f]
                 self._files[config] = [merged]
 
     def _new_file(self, config: str) -> Path:
@@ -108,8 +109,14 @@ class RowSpool:
             path = self._new_file(config)
             self._files.setdefault(config, []).append(path)
             writer = self._writers[config] = pa.ipc.new_file(str(path), ROW_SCHEMA, options=_IPC)
-        path = self._files[config][-1]  # named in a full disk's error
-        writer.write_table(pa.Table.from_pylist(rows, schema=ROW_SCHEMA))
+        self._write_batches(writer, self._files[config][-1], pa.Table.from_pylist(rows, schema=ROW_SCHEMA))
+
+    def _write_batches(self, writer: Any, path: Path, table: pa.Table) -> None:
+        """Append a table to ``path``'s open writer, keeping its batch sizes (``path`` is also what a
+        full disk's error names)."""
+        for batch in table.to_batches():
+            writer.write_batch(batch)
+            self._sizes.setdefault(path, []).append(batch.num_rows)
 
     def write(self, out: Path, shard_rows: int, data_file: str) -> dict[str, list[str]]:
         """Write each config with rows as ``ceil(rows / shard_rows)`` parquet files under ``out``,
@@ -133,10 +140,7 @@ class RowSpool:
         """The rows of spill files (runs, in order) in written order, as ``(spill file, record
         batch, first row, rows)``."""
         if len(runs) == 1:
-            with pa.memory_map(str(runs[0])) as source:
-                reader = pa.ipc.open_file(source, options=pa.ipc.IpcReadOptions(included_fields=[_FACT_ID]))
-                sizes = [reader.get_batch(i).num_rows for i in range(reader.num_record_batches)]
-            for i, size in enumerate(sizes):
+            for i, size in enumerate(self._sizes.get(runs[0], ())):
                 yield runs[0], i, 0, size
             return
         # k-way merge on the key columns only: heapq.merge breaks ties by run order, as a stable
@@ -194,13 +198,11 @@ def _assemble(part: list[tuple[Path, int, int, int]]) -> pa.Table:
     """A single-chunk table of the rows of ``part``, assembled a column at a time (only that
     column of each record batch is read, each batch once), so the rows are held once, as Arrow."""
     columns = []
-    for c in range(len(ROW_SCHEMA)):
-        sources: dict[Path, Any] = {}
-        try:
-            readers = {}
-            for p in dict.fromkeys(p for p, _, _, _ in part):
-                sources[p] = pa.memory_map(str(p))
-                readers[p] = pa.ipc.open_file(sources[p], options=pa.ipc.IpcReadOptions(included_fields=[c]))
+    sources = {p: pa.memory_map(str(p)) for p in dict.fromkeys(p for p, _, _, _ in part)}
+    try:
+        for c in range(len(ROW_SCHEMA)):
+            only = pa.ipc.IpcReadOptions(included_fields=[c])
+            readers = {p: pa.ipc.open_file(source, options=only) for p, source in sources.items()}
             last: dict[Path, tuple[int, pa.Array]] = {}  # per file: its batch being read (runs are read in order)
             pieces = []
             for p, b, first, size in part:
@@ -208,9 +210,9 @@ def _assemble(part: list[tuple[Path, int, int, int]]) -> pa.Table:
                     last[p] = (b, readers[p].get_batch(b).column(0))
                 pieces.append(last[p][1].slice(first, size))
             columns.append(pa.concat_arrays(pieces))
-        finally:
-            for source in sources.values():
-                source.close()
+    finally:
+        for source in sources.values():
+            source.close()
     return pa.Table.from_arrays(columns, schema=ROW_SCHEMA)
 
 

@@ -18,6 +18,7 @@ from kcdata.config import BuildConfig
 from kcdata.errors import ConfigError
 from kcdata.facts import clean_entity, parse_entity_info
 from kcdata.facts.checks import BadValue, Quarantine
+from kcdata.fileio import size_text
 from kcdata.labels import LabelStore
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.sources.snapshot import Snapshot, load_label_table
@@ -132,7 +133,6 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
     # never be an alias of the answer, and answers accept aliases).
     facts: list[Fact] = []
     prov: dict[str, dict[str, Any]] = {}
-    from kcdata.fileio import size_text
     from kcdata.http import default_cache_dir
 
     cache = Path(config.cache_dir) if config.cache_dir else default_cache_dir().parent
