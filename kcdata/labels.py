@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from kcdata.types import Entity
 
+MEMO_ENTRIES = 65_536
+"""At most this many derived values are kept in :attr:`LabelStore.memo` (then it starts over)."""
 MUL = "mul"  # Wikidata's "multiple languages" label, valid in every language without its own
 
 
@@ -20,6 +22,19 @@ class LabelStore:
     """Labels, aliases, popularity and kind of entities, from entity files and label tables."""
 
     entities: dict[str, Entity] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """What the stages derive from an entity's labels and reuse (the forms rendering names an
+    object by): emptied whenever an entity is added, and past :data:`MEMO_ENTRIES`."""
+
+    def remember(self, key: tuple, make):
+        """``make()``, worked out once per ``key`` while the store is unchanged."""
+        memo = self.memo
+        out = memo.get(key)
+        if out is None:
+            if len(memo) >= MEMO_ENTRIES:
+                memo.clear()
+            out = memo[key] = make()
+        return out
 
     def add(self, entity: Entity) -> None:
         """Add or merge an entity; existing labels win (entity files before label tables).
@@ -27,6 +42,7 @@ class LabelStore:
         Every other field too: an existing known value (sitelinks, classes, gender, born, died)
         wins, an unknown one (``None``, no classes) is filled from ``entity``.
         """
+        self.memo.clear()
         cur = self.entities.get(entity.id)
         if cur is None:
             self.entities[entity.id] = entity
@@ -48,6 +64,7 @@ class LabelStore:
 
         A label table knows no classes, gender or lifetime: an entity it adds has them unknown.
         """
+        self.memo.clear()
         cur = self.entities.get(qid)
         if cur is None:
             self.entities[qid] = Entity(id=qid, labels={lang: label})

@@ -82,9 +82,24 @@ def _normalize(text: str, language: str | None) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     if lang in {"fr", "it"}:
         text = _ELISION.sub(" ", text)
-    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    text = text.encode("ascii").translate(_ASCII_PUNCTUATION).decode("ascii") if text.isascii() \
+        else text.translate(_PUNCTUATION)
     articles = ARTICLES.get(lang, ARTICLES["en"])
     return " ".join(tok for tok in text.split() if tok not in articles)
+
+
+class _Punctuation(dict):
+    """``str.translate`` table: a punctuation character (category ``P*``) to a space, any other
+    to itself, each code point looked up in :mod:`unicodedata` the first time it is met."""
+
+    def __missing__(self, code: int) -> str | int:
+        out = self[code] = " " if unicodedata.category(chr(code)).startswith("P") else code
+        return out
+
+
+_PUNCTUATION = _Punctuation()
+_ASCII_PUNCTUATION = bytes(32 if unicodedata.category(chr(c)).startswith("P") else c for c in range(256))
+"""The same for ASCII text, as a ``bytes.translate`` table (the first 128 entries are used)."""
 
 
 _COLLISION_STRIP = " .,;:!?\"'«»()"
@@ -115,10 +130,19 @@ def any_overlap(forms_a: list[str] | tuple[str, ...], forms_b: list[str] | tuple
                 language: str | None = "en") -> bool:
     """Whether some form of ``forms_a`` :func:`overlaps` some form of ``forms_b`` (each form
     normalised once, not once per pair)."""
-    right = [y for b in forms_b if (y := _padded(b, language))]
-    if not right:
-        return False
-    return any(x and any(x in y or y in x for y in right) for x in (_padded(a, language) for a in forms_a))
+    right = padded_forms(forms_b, language)
+    return bool(right) and overlap_padded(padded_forms(forms_a, language), right)
+
+
+def padded_forms(forms: list[str] | tuple[str, ...], language: str | None = "en") -> tuple[str, ...]:
+    """The non-empty :func:`normalize_answer` forms of ``forms``, each between spaces, for
+    :func:`overlap_padded` (a form compared with many is normalised once)."""
+    return tuple(y for f in forms if (y := _padded(f, language)))
+
+
+def overlap_padded(left: tuple[str, ...], right: tuple[str, ...]) -> bool:
+    """:func:`any_overlap` of forms already :func:`padded_forms`."""
+    return any(x in y or y in x for x in left for y in right)
 
 
 def names(text: str, form: str, language: str | None = "en") -> bool:

@@ -59,3 +59,48 @@ def test_stop_words_are_spacys_without_importing_spacy():
     code = ("import sys; from kcdata.normalise import stop_words; assert stop_words('de'); "
             "assert 'spacy' not in sys.modules and 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _reference(text: str, language: str) -> str:
+    """The normaliser as first written (one character at a time), to hold the tables to it."""
+    import unicodedata
+
+    from kcdata.normalise import _ELISION, ARTICLES
+
+    lang = (language or "en").split("-")[0].lower()
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if lang in {"fr", "it"}:
+        text = _ELISION.sub(" ", text)
+    text = "".join(" " if unicodedata.category(ch).startswith("P") else ch for ch in text)
+    articles = ARTICLES.get(lang, ARTICLES["en"])
+    return " ".join(tok for tok in text.split() if tok not in articles)
+
+
+def test_punctuation_tables_agree_with_the_character_loop():
+    import random
+
+    from kcdata.normalise import _normalize
+
+    rnd = random.Random(14)
+    alphabets = [range(32, 127), range(0x80, 0x3100), range(0x2000, 0x2070), range(0x10000, 0x1F700)]
+    texts = ["‹Québec›, l'île", "«Москва» — столица", "Saint-Denis (93)", "\ud800 lone", "x\u00a0y", "¿Qué?"]
+    for _ in range(5000):
+        texts.append("".join(chr(rnd.choice(rnd.choice(alphabets))) for _ in range(rnd.randrange(0, 25))))
+    for text in texts:
+        for lang in ("en", "fr", "ru"):
+            assert _normalize(text, lang) == _reference(text, lang), (text, lang)
+
+
+def test_padded_forms_and_overlap_padded_are_any_overlap():
+    from kcdata.normalise import any_overlap, overlap_padded, overlaps, padded_forms
+
+    forms = ["United Kingdom", "the UK", "Paris", "Parisian", "", "?!", "United Kingdom of Great Britain and Ireland",
+             "Kingdom", "La Paz", "Paz"]
+    assert padded_forms(["The UK", "", "?!", "Paris."], "en") == (" uk ", " paris ")
+    for lang in ("en", "fr"):
+        for i in range(len(forms)):
+            for j in range(len(forms)):
+                a, b = forms[i:i + 3], forms[j:j + 2]
+                want = any(overlaps(x, y, lang) for x in a for y in b)
+                assert any_overlap(a, b, lang) is want
+                assert overlap_padded(padded_forms(a, lang), padded_forms(b, lang)) is want

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kcdata.counterfactual.pool import Pool
 from kcdata.errors import ConfigError
@@ -46,6 +46,8 @@ class Request:
     avoid: tuple[tuple[str, str], ...] = ()
     """(language, text) of passages chosen for the fact's rows: a substitute they name would make
     the counter passage contradict itself."""
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """What the strategies work out once per request (the true values' normalised forms)."""
 
     @property
     def original(self) -> Value:

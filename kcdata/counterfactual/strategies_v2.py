@@ -29,7 +29,7 @@ from kcdata.classify.base import ended_by, start_day, years_before
 from kcdata.counterfactual.base import Request, Strategy, register
 from kcdata.counterfactual.strategies import MIN_NUMBER_GAP, POPULARITY_NEIGHBOURS, draw_closest, relative_gap
 from kcdata.errors import SkipItem
-from kcdata.normalise import any_overlap, names
+from kcdata.normalise import any_overlap, names, overlap_padded, padded_forms
 from kcdata.types import (
     JULIAN,
     PRECISION_CENTURY,
@@ -68,8 +68,15 @@ def overlaps_truth(request: Request, qid: str | None, current_only: bool = False
     values) in any row language."""
     if qid is None:
         return False
-    return any(any_overlap(request.store.forms(qid, lang), true_forms(request, lang, current_only), lang)
-               for lang in request.languages)
+    memo = request.memo
+    for lang in request.languages:
+        key = ("truth", lang, current_only)
+        truth = memo.get(key)
+        if truth is None:
+            truth = memo[key] = padded_forms(true_forms(request, lang, current_only), lang)
+        if truth and overlap_padded(padded_forms(request.store.forms(qid, lang), lang), truth):
+            return True
+    return False
 
 
 @register

@@ -49,7 +49,17 @@ def _safe(forms: list[str], lang: str) -> list[str]:
 def _forms(value: Value, lang: str, store: LabelStore, v2: bool, v3: bool = False,
            object_class: str | None = None) -> tuple[str | None, list[str]]:
     """The label and accepted forms; ``v3`` (contexts_v3) adds the forms its contexts write:
-    date phrases, and inflected names without their articles and prepositions."""
+    date phrases, and inflected names without their articles and prepositions. An item's are
+    worked out once per store (objects recur: a country is the answer of thousands of rows)."""
+    if value.type != "item":
+        return _forms_of(value, lang, store, v2, v3, object_class)
+    label, forms = store.remember(("forms", value.item, lang, v2, v3, object_class), lambda: (
+        lambda lf: (lf[0], tuple(lf[1])))(_forms_of(value, lang, store, v2, v3, object_class)))
+    return label, list(forms)
+
+
+def _forms_of(value: Value, lang: str, store: LabelStore, v2: bool, v3: bool,
+              object_class: str | None) -> tuple[str | None, list[str]]:
     label, forms = value_forms(value, lang, store)
     if v3 and value.type == "time" and value.time is not None:
         forms = date_answer_forms(value.time, lang, forms)
@@ -76,6 +86,14 @@ def _role(role: str, text: str, forms: dict[str, str]) -> dict[str, str]:
 
 def _value_variables(role: str, value: Value, label: str, lang: str, store: LabelStore,
                      object_class: str | None) -> dict[str, str]:
+    if role == "object" and value.type == "item":  # an object recurs, a subject hardly
+        return dict(store.remember(("variables", value.item, label, lang, object_class),
+                                   lambda: _variables_of(role, value, label, lang, store, object_class)))
+    return _variables_of(role, value, label, lang, store, object_class)
+
+
+def _variables_of(role: str, value: Value, label: str, lang: str, store: LabelStore,
+                  object_class: str | None) -> dict[str, str]:
     grammar = load_grammar(lang)
     if value.type == "item" and grammar is not None:
         forms = grammar.entity_forms(value.item, label, store.classes(value.item), store.gender(value.item),

@@ -138,3 +138,69 @@ def test_numbers_per_language():
     assert format_number("38005238", "fr") == "38\u202f005\u202f238"
     assert format_number("-1234.5", "de") == "-1.234,5"
     assert format_number("999", "en") == "999"
+
+
+def test_plain_templates_are_joined_as_jinja_renders_them():
+    """Every shipped template is text and ``{{ name }}`` only, joined without Jinja: the text
+    equals Jinja's own render of it, whatever the values (spaces, braces, Jinja syntax)."""
+    import random
+    import re
+
+    import jinja2
+
+    from kcdata.render import _compile, _plain
+
+    values = ["Paris", "  São  Paulo\t", "{{ x }}", "{% if %}", "a\nb", "", "Nouvelle-Calédonie", "1\u00a0000"]
+    rnd = random.Random(3)
+    checked = 0
+    for spec in load_relations().values():
+        for lt in spec.languages.values():
+            sources = [*lt.questions, *lt.contexts, *lt.dated_contexts]
+            if lt.grammatical is not None:
+                g = lt.grammatical
+                sources += [*g.questions, *g.contexts, *g.dated_contexts]
+            for source in sources:
+                pieces = _plain(source)
+                assert pieces is not None, source
+                names = {v for is_var, v in pieces if is_var}
+                variables = {n: rnd.choice(values) for n in names}
+                template, globals_ = _compile(source)
+                ctx = jinja2.runtime.new_context(template.environment, template.name, template.blocks,
+                                                 {**globals_, **variables}, True, globals_)
+                want = re.sub(r"[ \t\r\n]+", " ", template.environment.concat(template.root_render_func(ctx))).strip()
+                assert render(source, "t", **variables) == want
+                checked += 1
+    assert checked > 1000
+
+
+def test_templates_with_more_than_names_still_go_through_jinja():
+    from kcdata.render import _plain
+
+    assert _plain("{{ subject | upper }} is") is None
+    assert _plain("{% if subject %}{{ subject }}{% endif %}") is None
+    assert _plain("{{ subject }} ist {{ object }}.") == ((True, "subject"), (False, " ist "), (True, "object"),
+                                                        (False, "."))
+    assert render("{{ subject | upper }} is", "t", subject="Paris") == "PARIS is"
+    assert render("{{ n }} km", "t", n=5) == "5 km"  # a number: Jinja writes it
+    with pytest.raises(ConfigError, match="template P1/en.yaml#questions\\[0\\]: 'subject' is undefined"):
+        render("Where is {{ subject }}?", "P1/en.yaml#questions[0]", object="x")
+
+
+def test_remembered_forms_follow_the_store():
+    """An object's forms are worked out once per store, and again once the store changes."""
+    from kcdata.labels import LabelStore
+    from kcdata.render.rows import _forms
+    from kcdata.types import Entity, Value
+
+    store = LabelStore()
+    store.add(Entity(id="Q90", labels={"en": "Paris"}, aliases={"en": ("City of Light",)}))
+    value = Value(type="item", item="Q90")
+    label, forms = _forms(value, "en", store, True, True)
+    assert (label, forms[:2]) == ("Paris", ["Paris", "City of Light"])
+    forms.append("mutated")  # a caller's list is its own
+    assert "mutated" not in _forms(value, "en", store, True, True)[1]
+    store.add_label("Q90", "de", "Paris (Stadt)")
+    assert _forms(value, "de", store, True, True)[0] == "Paris (Stadt)"
+    assert store.memo.keys() == {("forms", "Q90", "de", True, True, None)}
+    store.add(Entity(id="Q91", labels={"de": "Lyon"}))
+    assert store.memo == {}
