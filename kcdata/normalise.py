@@ -63,7 +63,8 @@ def normalize_answer(text: str, language: str | None = "en") -> str:
 
 SHORT_TEXT = 200
 """Texts up to this length (labels, aliases, answers) are normalised through a large cache, longer
-ones (passages) through a small one: a build compares every candidate substitute's forms with the
+ones (contexts, passages) through a smaller one, large enough for a batch's contexts, which
+the build and then its audit read: a build compares every candidate substitute's forms with the
 true ones and with the row's passage, fact after fact, and would otherwise normalise each again."""
 
 
@@ -72,7 +73,7 @@ def _normalize_short(text: str, language: str | None) -> str:
     return _normalize(text, language)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=8192)
 def _normalize_long(text: str, language: str | None) -> str:
     return _normalize(text, language)
 

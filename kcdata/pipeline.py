@@ -115,6 +115,7 @@ class BuildResult:
     """Rows per kind × language × relation."""
 
 
+@functools.lru_cache(maxsize=8192)  # a fact's rows, one per language, ask in a row
 def _fact_sort_key(fact_id: str) -> tuple:
     subj, rel = fact_id.split(":")
     return (int(subj[1:]), int(rel[1:]))
@@ -498,7 +499,7 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
             "hub": None,
             "environment": environment(),
         }
-        from kcdata.publish.card import render_card
+        from kcdata.publish.card import citation, render_card
 
         card_stats = {
             "counts": counts,
@@ -514,7 +515,6 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
         manifest["files"] = dict(files)
         write_atomic_text(tmp / "README.md", render_card(manifest, card_stats))
         files["README.md"] = sha256_file(tmp / "README.md")
-        from kcdata.publish.card import citation
         from kcdata.publish.croissant import croissant_metadata, describe
 
         croissant = croissant_metadata(manifest, {c: rows_in[c] for c in written}, describe(manifest),

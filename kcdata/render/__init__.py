@@ -271,6 +271,7 @@ def _neutral(r: DateReading) -> str:
     return f"{_iso_year(first)}/{_iso_year(last)}"
 
 
+@functools.lru_cache(maxsize=8192)
 def format_date(t: TimeValue, language: str) -> str:
     """Render a time value in ``language`` no finer than its precision (:func:`date_reading`).
 

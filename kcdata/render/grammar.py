@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kcdata.errors import ConfigError
@@ -65,14 +65,26 @@ class Rule:
     forms: dict[str, str]
 
     def applies(self, label: str, classes: tuple[str, ...], gender: str | None, object_class: str | None) -> re.Match | None:
+        if not self.fits_kind(classes, gender, object_class):
+            return None
+        return self.matches(label)
+
+    def fits_kind(self, classes: tuple[str, ...], gender: str | None, object_class: str | None) -> bool:
+        """Whether an item of these classes and gender (or an object of this relation class) is
+        of the rule's kind."""
         kinds = self.classes or self.object_classes
         if kinds and not (self.classes & set(classes) or (object_class is not None and object_class in self.object_classes)):
-            return None
-        if self.genders and gender not in self.genders:
-            return None
+            return False
+        return not (self.genders and gender not in self.genders)
+
+    def matches(self, label: str) -> re.Match | None:
+        """The match of the whole label, or None."""
         if self.pattern is None:
-            return re.match(r"(?s).*", label)
+            return _ANY.match(label)
         return self.pattern.fullmatch(label)
+
+
+_ANY = re.compile(r"(?s).*")
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,7 @@ class Grammar:
     rules: tuple[Rule, ...]
     answer_forms: tuple[str, ...] = ()
     function_words: tuple[str, ...] = ()
+    _kind_rules: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -97,12 +110,22 @@ class Grammar:
         entry = self.entities.get(qid or "")
         if entry is not None and entry["label"] == label:
             return {k: v for k, v in entry.items() if k != "label"}
-        for rule in self.rules:
-            m = rule.applies(label, classes, gender, object_class)
+        for rule in self._rules_for(classes, gender, object_class):
+            m = rule.matches(label)
             if m is not None:
                 groups = {k: v for k, v in m.groupdict().items() if v is not None}
                 return {k: v.format(label=label, **groups) for k, v in rule.forms.items()}
         return {}
+
+    def _rules_for(self, classes: tuple[str, ...], gender: str | None, object_class: str | None) -> tuple[Rule, ...]:
+        """The rules, in order, of an item's kind; once per kind (kinds recur: people, cities)."""
+        key = (classes, gender, object_class)
+        found = self._kind_rules.get(key)
+        if found is None:
+            if len(self._kind_rules) >= 4096:
+                self._kind_rules.clear()
+            found = self._kind_rules[key] = tuple(r for r in self.rules if r.fits_kind(classes, gender, object_class))
+        return found
 
     def answer_texts(self, forms: dict[str, str]) -> list[str]:
         """The ``answer_forms`` of an item without their leading function words, in form order
@@ -209,6 +232,13 @@ _ERA = {"en": "AD {y}", "de": "{y} n. Chr.", "fr": "{y} apr. J.-C.", "ru": "{y}"
 
 
 def date_forms(t: TimeValue, language: str) -> dict[str, str]:
+    """:func:`_date_forms`, worked out once per date and language (dates recur: a census year, a
+    birthday); the caller's own dict."""
+    return dict(_date_forms(t, language))
+
+
+@functools.lru_cache(maxsize=8192)
+def _date_forms(t: TimeValue, language: str) -> dict[str, str]:
     """``on`` / ``since`` / ``nom`` phrases of a date at its precision, or {} for another language.
 
     en: "on 22 February 1732", "since March 2006", "in the 1850s", "in the 5th century BC",

@@ -114,27 +114,20 @@ def _variables(template: str) -> tuple[tuple[str, str], ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _names(template: str) -> tuple[str, ...]:
-    """The variable names a template needs (``subject_gen``, ``object``), once per template."""
-    return tuple(role + (f"_{form}" if form else "") for role, form in _variables(template))
-
-
-def _fits(template: str, variables: dict[str, str]) -> bool:
-    return all(name in variables for name in _names(template))
-
-
-@functools.lru_cache(maxsize=4096)
-def _uses_forms(template: str, item_roles: frozenset[str]) -> bool:
-    """Whether the template names a grammatical form of an item (the subject, an item object):
-    the forms that can be unknown. Date and number forms are always known."""
-    return any(form and role in item_roles for role, form in _variables(template))
+def _needs(pool: tuple[str, ...], item_roles: frozenset[str]) -> tuple[tuple[frozenset[str], bool], ...]:
+    """Per template of ``pool``: the variable names it needs (``subject_gen``, ``object``) and
+    whether it names a grammatical form of an item (the subject, an item object): the forms that
+    can be unknown. Date and number forms are always known. Once per pool."""
+    return tuple((frozenset(role + (f"_{form}" if form else "") for role, form in _variables(t)),
+                  any(form and role in item_roles for role, form in _variables(t))) for t in pool)
 
 
 def _eligible(pool: tuple[str, ...], variables: dict[str, str], rich: bool,
               item_roles: frozenset[str] = frozenset({"subject"})) -> list[int]:
     """Indices of the templates in ``pool`` whose every variable is known, of one tier: those
     naming forms of items (``rich``) or the fallback naming none, correct for any label."""
-    return [i for i, t in enumerate(pool) if _uses_forms(t, item_roles) == rich and _fits(t, variables)]
+    known = variables.keys()
+    return [i for i, (need, uses_forms) in enumerate(_needs(pool, item_roles)) if uses_forms == rich and known >= need]
 
 
 def _grammatical_questions(spec: RelationSpec, templates: Any, lang: str, subject_vars: dict[str, str]) -> list[str] | None:
