@@ -121,6 +121,7 @@ def overlaps(a: str, b: str, language: str | None = "en") -> bool:
     return bool(x and y) and (x in y or y in x)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the forms of a name are compared with many others
 def _padded(form: str, language: str | None) -> str:
     """`` normalised form `` (whole words can be looked for with ``in``), ``""`` when it is empty."""
     norm = normalize_answer(form, language)

@@ -90,7 +90,7 @@ def render(source: str, template_id: str, **variables: str) -> str:
         except (KeyError, TypeError):  # a missing or non-text variable: Jinja says what is wrong
             pass
         else:
-            return _ASCII_SPACE.sub(" ", text).strip()
+            return _spaced(text)
     template, globals_ = _compile(source)
     try:
         # the plain dict as the context's globals too (a Context makes a set of their keys)
@@ -101,8 +101,15 @@ def render(source: str, template_id: str, **variables: str) -> str:
         raise ConfigError(f"template {template_id}: {e.message}") from None
     except jinja2.TemplateError as e:
         raise ConfigError(f"template {template_id}: {e}") from None
-    # Collapse ASCII whitespace only: the no-break spaces of fr/ru digit groups must survive.
-    return _ASCII_SPACE.sub(" ", text).strip()
+    return _spaced(text)
+
+
+def _spaced(text: str) -> str:
+    """Runs of ASCII whitespace collapsed to one space (only ASCII: the no-break spaces of fr/ru
+    digit groups must survive), whitespace trimmed from both ends."""
+    if "  " in text or "\t" in text or "\n" in text or "\r" in text:
+        text = _ASCII_SPACE.sub(" ", text)
+    return text.strip()
 
 
 # ---------------------------------------------------------------- dates and numbers

@@ -126,8 +126,12 @@ def _eligible(pool: tuple[str, ...], variables: dict[str, str], rich: bool,
               item_roles: frozenset[str] = frozenset({"subject"})) -> list[int]:
     """Indices of the templates in ``pool`` whose every variable is known, of one tier: those
     naming forms of items (``rich``) or the fallback naming none, correct for any label."""
-    known = variables.keys()
-    return [i for i, (need, uses_forms) in enumerate(_needs(pool, item_roles)) if uses_forms == rich and known >= need]
+    return list(_eligible_for(pool, frozenset(variables), rich, item_roles))
+
+
+@functools.lru_cache(maxsize=4096)  # the forms known of a name recur: a pool's choice once per set
+def _eligible_for(pool: tuple[str, ...], known: frozenset[str], rich: bool, item_roles: frozenset[str]) -> tuple[int, ...]:
+    return tuple(i for i, (need, uses_forms) in enumerate(_needs(pool, item_roles)) if uses_forms == rich and known >= need)
 
 
 def _grammatical_questions(spec: RelationSpec, templates: Any, lang: str, subject_vars: dict[str, str]) -> list[str] | None:
@@ -201,7 +205,12 @@ def _sentence_start(text: str) -> str:
 
 def _pick(options: tuple[str, ...], fact_id: str) -> int:
     # Seed-independent choice so that a new seed changes only counterfactuals.
-    return int(hashlib.sha256(fact_id.encode()).hexdigest(), 16) % len(options)
+    return _fact_number(fact_id) % len(options)
+
+
+@functools.lru_cache(maxsize=1024)  # asked for each language and side of a fact in a row
+def _fact_number(fact_id: str) -> int:
+    return int(hashlib.sha256(fact_id.encode()).hexdigest(), 16)
 
 
 def _coarse(t: Any, precision: int | None) -> Any:
