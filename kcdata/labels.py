@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from kcdata.types import Entity
 
-MEMO_ENTRIES = 65_536
+MEMO_ENTRIES = 16_384
 """At most this many derived values are kept in :attr:`LabelStore.memo` (then it starts over)."""
 MUL = "mul"  # Wikidata's "multiple languages" label, valid in every language without its own
 

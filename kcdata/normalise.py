@@ -68,7 +68,7 @@ the build and then its audit read: a build compares every candidate substitute's
 true ones and with the row's passage, fact after fact, and would otherwise normalise each again."""
 
 
-@functools.lru_cache(maxsize=1 << 18)
+@functools.lru_cache(maxsize=1 << 16)
 def _normalize_short(text: str, language: str | None) -> str:
     return _normalize(text, language)
 
@@ -121,7 +121,7 @@ def overlaps(a: str, b: str, language: str | None = "en") -> bool:
     return bool(x and y) and (x in y or y in x)
 
 
-@functools.lru_cache(maxsize=1 << 16)  # the forms of a name are compared with many others
+@functools.lru_cache(maxsize=1 << 14)  # the forms of a name are compared with many others
 def _padded(form: str, language: str | None) -> str:
     """`` normalised form `` (whole words can be looked for with ``in``), ``""`` when it is empty."""
     norm = normalize_answer(form, language)
