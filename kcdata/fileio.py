@@ -168,7 +168,7 @@ def recover(target: Path, is_ours) -> list[str]:
 #: Modules whose ``path``-like locals name the file being written when a write fails.
 _WRITERS = ("kcdata.fileio", "kcdata.publish.parquet", "kcdata.publish.spool", "pyarrow.parquet.core", "shutil")
 _WRITER_LOCALS = ("path", "target", "where", "tmp", "dst", "dest")
-_TEMP_DIR = re.compile(r"(^|/)\.(?P<name>[^/]+?)\.(?:tmp|old|spool)-\d+-[^/]+(/x)?(?=/|$)")
+_TEMP_DIR = re.compile(r"(^|/)\.(?P<name>[^/]+?)\.(?:tmp|old)-\d+-[^/]+(/x)?(?=/|$)")
 _TEMP_FILE = re.compile(r"(^|/)\.(?P<name>[^/]+?)\.[^./]+\.tmp$")
 _STAGING_DIR = re.compile(r"(^|/)\.(?P<name>[^/]+)\.[a-z0-9_]{8}(?=/)")  # mkdtemp(prefix=".NAME.")
 
@@ -177,8 +177,9 @@ def path_being_written(exc: BaseException) -> str | None:
     """The file a failed write was writing: the exception's ``filename``, else (``write()`` and
     pyarrow name none) the innermost writer's target found in the traceback; ``None`` if unknown.
 
-    A build's private folder (``.NAME.tmp-PID-x``, ``.NAME.spool-PID-x``), a release's staging folder (``.NAME.xxxxxxxx``)
-    and an atomic temporary file (``.NAME.x.tmp``) are shown as the path they were to become.
+    A build's private folder (``.NAME.tmp-PID-x``), a release's staging folder (``.NAME.xxxxxxxx``)
+    and an atomic temporary file (``.NAME.x.tmp``) are shown as the path they were to become. A
+    build's spill file (``.NAME.spool-PID-x/static.3.arrow``) never becomes one: it is named as it is.
     """
     found: str | None = None
     name = getattr(exc, "filename", None)

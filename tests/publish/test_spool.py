@@ -195,3 +195,32 @@ def test_the_audit_takes_a_question_with_a_lone_surrogate(sample_rows):
     assert report.rows == 2
     dup = next(c for c in report.checks if c.name == "duplicate_questions")
     assert dup.examples == [first["id"]]
+
+
+def test_a_full_disk_while_spilling_names_the_spill_file(sample_rows, tmp_path, monkeypatch):
+    """An ENOSPC from pyarrow (which names no file) while a batch is spilled names the spill file
+    being written, where it is: not a file of the build, which it never becomes."""
+    import errno
+
+    import pyarrow as pa
+
+    from kcdata.cli import os_error
+    from kcdata.fileio import private_dir
+
+    class FullWriter:
+        def write_batch(self, batch):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(pa.ipc, "new_file", lambda *a, **k: FullWriter())
+    monkeypatch.setattr(spool_mod, "SPILL_ROWS", 1)  # the first row is spilled at once
+    folder = private_dir(tmp_path / "ds", "spool")
+    spool = RowSpool(folder, _key)
+    with pytest.raises(OSError) as caught:
+        spool.add(sample_rows[:4], True)
+    config = min(sample_rows[:4], key=lambda r: _key(r["fact_id"], r["language"]))["kind"]
+    message = str(os_error(caught.value, "build", {})).splitlines()[0]
+    assert message.startswith(f"no space left on device writing {folder}/{config}.1.arrow (only "), message
+    assert message.endswith(" free there)")
