@@ -662,13 +662,6 @@ def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = T
     return compare(release_dir, Path(out_dir), result.files)
 
 
-class _Tally:
-    """Informational counts that are not drops (a row without a passage is kept)."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-
-
 def _warn_no_articles(config: BuildConfig) -> None:
     # A dump or files hold no article text; fetching it live would take days for a dump-sized build.
     log.warning(
@@ -683,7 +676,7 @@ def _passages_v1(snapshot: Snapshot, config: BuildConfig) -> Callable[[list[dict
     kcdata.render.passages); the identity for other builds."""
     if not (config.wikipedia and config.passages == "passages_v1"):
         return lambda rows: rows
-    from kcdata.render.passages import attach_passages
+    from kcdata.render.passages import BatchPassages
     from kcdata.sources.wikipedia import article_finder
 
     find = article_finder(snapshot, config)
@@ -696,5 +689,4 @@ def _passages_v1(snapshot: Snapshot, config: BuildConfig) -> Callable[[list[dict
                 _warn_no_articles(config)
             return rows
         return warn
-    tally = _Tally()
-    return lambda rows: attach_passages(rows, find, tally)
+    return BatchPassages(find)  # its count logged once, when the sink closes

@@ -147,3 +147,21 @@ def test_rebuild_in_place_is_not_served_from_a_stale_datasets_cache(tmp_path):
     second = datasets.load_dataset(str(out), "static", split="test")
     expected = pq.read_table(out / "static" / "test-00000-of-00001.parquet").num_rows
     assert len(second) == expected > first
+
+
+def test_passages_v1_in_batches_logs_the_build_total_once(tmp_path, monkeypatch, caplog):
+    """``passages_v1`` attaches passages a batch at a time; the rows left with their template
+    contexts are logged once, as the build's total, however many batches there were."""
+    import logging
+
+    from kcdata import pipeline
+
+    monkeypatch.setattr(pipeline, "BATCH_FACTS", 16)
+    with caplog.at_level(logging.INFO, logger="kcdata.render.passages"):
+        run_build(BuildConfig(passages="passages_v1", languages=("en", "de")), tmp_path / "v1")
+    lines = [r.getMessage() for r in caplog.records if "have no Wikipedia passage" in r.getMessage()]
+    rows = [r for c in CONFIGS for p in sorted((tmp_path / "v1" / c).glob("*.parquet"))
+            for r in pq.read_table(p).to_pylist()]
+    missing = sum(1 for r in rows if r["object"]["value_type"] == "item" and r["object"]["label"]
+                  and r["wiki_context_original"] is None)
+    assert missing > 0 and lines == [f"{missing} rows have no Wikipedia passage and keep their template contexts"]

@@ -320,7 +320,11 @@ class RowSink:
             self.bar.set_postfix_str(f"{self.stats.rows:,} rows ({rate:,.0f} rows/s)", refresh=False)
 
     def close(self) -> None:
+        """Close the bar and the transform (which may say what it did once, for the whole build)."""
         self.bar.close()
+        done = getattr(self.transform, "close", None)
+        if done is not None:
+            done()
 
 
 def date_range(bounds: list[str]) -> dict[str, str] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -273,6 +274,7 @@ def attach_passages(
     rows: list[dict[str, Any]],
     find_article: Callable[[dict[str, Any], str], Article | None],
     rejects: Any = None,
+    quiet: bool = False,
 ) -> list[dict[str, Any]]:
     """Fill ``wiki_context_original`` / ``wiki_context_counter`` / ``wiki_source`` of rows.
 
@@ -285,6 +287,7 @@ def attach_passages(
         find_article: ``(row subject, language) -> Article | None`` (see
             :func:`kcdata.sources.wikipedia.article_finder`).
         rejects: The build's rejects (optional).
+        quiet: Count without logging (a build's batches: :class:`BatchPassages` logs once).
 
     Returns:
         The rows, with Wikipedia fields filled where a passage was found.
@@ -312,8 +315,29 @@ def attach_passages(
         row["wiki_context_counter"] = passage.counter_text
         row["wiki_source"] = passage.source()
     if missing:
-        log.info("%d rows have no Wikipedia passage and keep their template contexts", missing)
+        if not quiet:
+            log.info("%d rows have no Wikipedia passage and keep their template contexts", missing)
         counts = getattr(rejects, "counts", None)
         if counts is not None:
             counts["no_wikipedia_passage"] += missing
     return rows
+
+
+class BatchPassages:
+    """``passages_v1`` over a build's batches of rows: each batch gets its passages after
+    validation (:func:`attach_passages`), and :meth:`close` logs once how many rows of the whole
+    build kept their template contexts."""
+
+    def __init__(self, find_article: Callable[[dict[str, Any], str], Article | None]) -> None:
+        self.find_article = find_article
+        self.counts: Counter[str] = Counter()
+        self._logged = False
+
+    def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return attach_passages(rows, self.find_article, self, quiet=True)
+
+    def close(self) -> None:
+        missing = self.counts["no_wikipedia_passage"]
+        if missing and not self._logged:
+            self._logged = True
+            log.info("%d rows have no Wikipedia passage and keep their template contexts", missing)
