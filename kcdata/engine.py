@@ -66,12 +66,6 @@ def start(address: str | None, cpus: int) -> Any:
             where = f"the Ray cluster at {address}" if address else "a local Ray instance"
             raise ConfigError(f"could not start or join {where}: {str(err).splitlines()[0] if str(err) else err!r}",
                               "check --ray-address (ray://HOST:10001 or auto), or leave it out to run Ray here") from None
-    import ray.data
-
-    ctx = ray.data.DataContext.get_current()
-    ctx.execution_options.preserve_order = True
-    ctx.enable_progress_bars = False
-    ctx.print_on_execution_start = False
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(logging.WARNING)
     return ray
@@ -158,7 +152,12 @@ def ordered_map(fn: Callable[[Any], Any], items: Sequence[Any], *, address: str 
         out = fn(pickle.loads(row["item"]))  # noqa: S301 - items this process pickled
         return {"i": row["i"], "out": pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)}
 
-    ds = ray_data.from_items(rows, override_num_blocks=len(rows)).map(apply)
+    ds = ray_data.from_items(rows, override_num_blocks=len(rows))
+    # the dataset's own copy of the Ray Data context, not the caller's global one
+    ds.context.execution_options.preserve_order = True
+    ds.context.enable_progress_bars = False
+    ds.context.print_on_execution_start = False
+    ds = ds.map(apply)
     expect = 0
     for row in ds.iter_rows():
         if row["i"] != expect:  # preserve_order is what makes the output the local executor's bytes

@@ -112,3 +112,24 @@ def test_a_failing_ray_task_is_one_clear_error(tmp_path, monkeypatch):
     finally:
         engine.stop()
     assert "same path" in err.value.remedy
+
+
+def test_ordered_map_keeps_order_without_touching_the_callers_ray_context():
+    """Results come back in input order even when an early item finishes last, and the caller's
+    own Ray Data context (its ``preserve_order``, progress bars) is left as it was."""
+    import time
+
+    import ray.data
+
+    def slow_first(x: int) -> int:
+        time.sleep(2.0 if x == 1 else 0.05)  # the other CPU gets through the later items first
+        return x * x
+
+    before = ray.data.DataContext.get_current()
+    was = (before.execution_options.preserve_order, before.enable_progress_bars)
+    try:
+        assert list(engine.ordered_map(slow_first, list(range(12)), address=None, cpus=2)) == [x * x for x in range(12)]
+        now = ray.data.DataContext.get_current()
+        assert (now.execution_options.preserve_order, now.enable_progress_bars) == was
+    finally:
+        engine.stop()
