@@ -11,6 +11,8 @@ that cluster, whose nodes need kcdata installed.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import pickle
 from collections.abc import Callable, Iterator, Sequence
@@ -186,4 +188,34 @@ def release_memory() -> None:
         trim(0)
 
 
-__all__ = ["EXECUTORS", "available", "ordered_map", "release_memory", "require", "start", "stop"]
+GC_THRESHOLD = 10_000
+"""Allocations between two youngest-generation collections during a build (Python's default is
+700): a build allocates millions of short-lived, acyclic objects (rows, their dicts and lists)
+that reference counting frees anyway."""
+
+
+@contextlib.contextmanager
+def build_collector() -> Iterator[None]:
+    """The cyclic garbage collector's settings for one build: the youngest generation collected
+    every :data:`GC_THRESHOLD` allocations; on exit the caller's settings come back and whatever
+    :func:`keep_long_lived` froze is collectable again."""
+    old = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+        gc.unfreeze()
+
+
+def keep_long_lived() -> None:
+    """What is alive now (the source's facts and labels) lives to the end of the build: it is
+    taken out of every later collection (``gc.freeze``), which would otherwise walk its millions
+    of objects again and again while rows are made (a 40 MB dump's build spent 3.0 of 14.4 s in
+    the collector, 0.8 s so). Forked render workers inherit it, and their pages stay shared."""
+    gc.collect()
+    gc.freeze()
+
+
+__all__ = ["EXECUTORS", "GC_THRESHOLD", "available", "build_collector", "keep_long_lived", "ordered_map",
+           "release_memory", "require", "start", "stop"]

@@ -25,7 +25,7 @@ from kcdata.classify import classify, load_rules
 from kcdata.config import BuildConfig
 from kcdata.counterfactual import Pool, choose
 from kcdata.dates import parse_date
-from kcdata.engine import release_memory
+from kcdata.engine import build_collector, keep_long_lived, release_memory
 from kcdata.errors import ConfigError, InputError, SkipItem
 from kcdata.facts import parse_entity
 from kcdata.facts.checks import BadValue, Quarantine, check_number_digits
@@ -379,14 +379,16 @@ def run_build(config: BuildConfig, out_dir: Path, http_client: Any = None, *, st
             ``strict``, the first input that fails its checks (an InputError naming where).
     """
     if config.executor != "ray":
-        return _run_build(config, out_dir, http_client, strict)
+        with build_collector():
+            return _run_build(config, out_dir, http_client, strict)
     from kcdata import engine
 
     engine.require()
     _safe_out(Path(out_dir))
     try:
         engine.start(config.ray_address, config.workers)  # before the first pass: a bad address fails now
-        return _run_build(config, out_dir, http_client, strict)
+        with build_collector():
+            return _run_build(config, out_dir, http_client, strict)
     finally:
         engine.stop()
 
@@ -411,6 +413,7 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
     quarantine = Quarantine(strict=strict)
     snapshot = load_source(config, http_client, quarantine)
     release_memory()  # what the extraction freed (a dump's buffers), before the rows are made
+    keep_long_lived()  # the snapshot: out of the collections while rows are made
 
     if snapshot.facts is not None:
         facts = [f for f in snapshot.facts if f.relation in wanted]
