@@ -214,6 +214,7 @@ def build_rows(
             continue
         judged.append((fact, spec, cls, recorded, basis))
 
+    keep_long_lived()  # the judged facts too, during a build (kcdata.engine.build_collector)
     render = functools.partial(_render_fact, snapshot=snapshot, config=config, languages=languages)
     step = (BATCH_FACTS_RAY if config.executor == "ray" else BATCH_FACTS) * max(1, config.workers)
 

@@ -63,3 +63,19 @@ def test_a_build_leaves_the_collector_as_it_found_it(tmp_path):
         assert gc.get_threshold() == (500, 7, 9) and gc.get_freeze_count() == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_outside_a_build_nothing_is_frozen():
+    import gc
+
+    from kcdata import engine
+
+    engine.keep_long_lived()
+    assert gc.get_freeze_count() == 0
+    with engine.build_collector():
+        engine.keep_long_lived()
+        assert gc.get_freeze_count() > 0
+        with engine.build_collector():  # a build inside a build (a rebuild's) keeps the outer's
+            pass
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

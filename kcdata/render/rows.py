@@ -53,8 +53,12 @@ def _forms(value: Value, lang: str, store: LabelStore, v2: bool, v3: bool = Fals
     worked out once per store (objects recur: a country is the answer of thousands of rows)."""
     if value.type != "item":
         return _forms_of(value, lang, store, v2, v3, object_class)
-    label, forms = store.remember(("forms", value.item, lang, v2, v3, object_class), lambda: (
-        lambda lf: (lf[0], tuple(lf[1])))(_forms_of(value, lang, store, v2, v3, object_class)))
+
+    def make() -> tuple[str | None, tuple[str, ...]]:
+        label, forms = _forms_of(value, lang, store, v2, v3, object_class)
+        return label, tuple(forms)  # kept; each caller gets its own list
+
+    label, forms = store.remember(("forms", value.item, lang, v2, v3, object_class), make)
     return label, list(forms)
 
 
