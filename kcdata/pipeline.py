@@ -15,7 +15,7 @@ import logging
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,6 @@ from kcdata.errors import ConfigError, InputError, SkipItem
 from kcdata.facts import parse_entity
 from kcdata.facts.checks import BadValue, Quarantine, check_number_digits
 from kcdata.facts.checks import echo as checks_echo
-from kcdata.facts.store import fact_ids
 from kcdata.fileio import (
     foreign_files,
     manifest_object,
@@ -44,7 +43,6 @@ from kcdata.publish.parquet import arrow_bytes, environment
 from kcdata.publish.spool import RowSink, RowSpool, RowStats, date_range
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.render.grammar import check_forms, load_grammar
-from kcdata.render.passages import batch_passages, warn_no_articles
 from kcdata.render.passages_v2 import attach, choose_passages
 from kcdata.render.rows import build_row
 from kcdata.schemas import problems as schema_problems
@@ -174,37 +172,20 @@ def build_rows(
     relations = load_relations()
     wanted = resolve_relations(list(config.relations) if config.relations else None, relations)
     rules = load_rules(config.rules)
-    facts = facts if isinstance(facts, Sequence) else list(facts)
-    ids = fact_ids(facts)  # a dump's facts are a FactStore: decoded each time one is read
-    subjects, matched, kept = (set(config.subjects) if config.subjects else None), [0], []
-
-    def typed(i: int, into: Rejects | None = None) -> Fact | None:
-        return _typed(facts[i], relations[ids[i].partition(":")[2]], into)
-
-    def asked() -> Iterator[Fact]:  # the facts of the chosen relations (and subjects), typed, once
-        for i, fid in enumerate(ids):
-            subject, _, relation = fid.partition(":")
-            if relation in wanted and (subjects is None or subject in subjects):
-                matched[0] += 1
-                if (t := typed(i, rejects)) is not None:
-                    kept.append(i)
-                    yield t
-    pool = Pool.from_facts(asked(), relations)
-    if subjects is not None and not matched[0]:
-        raise ConfigError(f"no fact of the chosen relations in the source has one of the subjects "
-                          f"({', '.join(config.subjects[:5])})", "check the subject ids, or leave subjects out")
+    facts = [f for f in facts if f.relation in wanted]
+    if config.subjects:
+        keep = set(config.subjects)
+        facts = [f for f in facts if f.subject in keep]
+        if not facts:
+            raise ConfigError(f"no fact of the chosen relations in the source has one of the subjects "
+                              f"({', '.join(config.subjects[:5])})", "check the subject ids, or leave subjects out")
+    facts = [t for f in facts if (t := _typed(f, relations[f.relation], rejects)) is not None]
+    pool = Pool.from_facts(facts, relations)
     dates = recording_dates(snapshot)
     languages = list(config.languages)
     rows: list[dict[str, Any]] = []
-    judged = []  # (index, recorded, basis, day, kind): a fact is read and classified again to be rendered
-
-    def judged_fact(j: tuple) -> tuple:
-        i, recorded, basis, day, _ = j
-        fact = typed(i)
-        spec = relations[fact.relation]
-        return fact, spec, _labelled_first(classify(fact, spec, day, rules), snapshot, languages), recorded, basis
-    for i in sorted(kept, key=lambda i: _fact_sort_key(ids[i])):
-        fact = typed(i)
+    judged = []
+    for fact in sorted(facts, key=lambda f: _fact_sort_key(f.id)):
         spec = relations[fact.relation]
         if any(s.value.item == fact.subject for s in fact.statements if s.rank != "deprecated"):
             # e.g. "Belgium: country = Belgium": no knowledge to conflict with.
@@ -231,19 +212,19 @@ def build_rows(
         except SkipItem as s:
             rejects.add(s.reason, fact.id, None, s.detail)
             continue
-        judged.append((i, recorded, basis, day, cls.fact_type))
+        judged.append((fact, spec, cls, recorded, basis))
 
     keep_long_lived()  # the judged facts too, during a build (kcdata.engine.build_collector)
     render = functools.partial(_render_fact, snapshot=snapshot, config=config, languages=languages)
     step = (BATCH_FACTS_RAY if config.executor == "ray" else BATCH_FACTS) * max(1, config.workers)
 
     def make(todo: list) -> dict[str, int]:
-        made = dict.fromkeys((ids[j[0]] for j in todo), 0)
+        made = dict.fromkeys((j[0].id for j in todo), 0)
         if sink is not None:
             sink.plan(len(todo))
         for start in range(0, len(todo), step):  # choices in order; a batch's rows leave before the next
             chosen = [c for j in todo[start:start + step]
-                      if (c := _choose(*judged_fact(j), snapshot, config, pool, languages, rejects, find_article))]
+                      if (c := _choose(*j, snapshot, config, pool, languages, rejects, find_article))]
             batch: list[dict[str, Any]] = []
             for item, (made_rows, dropped) in zip(chosen, render_all(render, chosen, config.workers, config.executor, config.ray_address), strict=True):
                 for kind, args in dropped:
@@ -261,11 +242,11 @@ def build_rows(
         return rows
     from kcdata.classify.sample import Sample
 
-    sample = Sample.draw(((ids[i], ids[i].partition(":")[2], kind, snapshot.labels.sitelinks(ids[i].partition(":")[0]) or 0)
-                          for i, _, _, _, kind in judged), config.sample, config.seed)
+    sample = Sample.draw(((f.id, f.relation, c.fact_type, snapshot.labels.sitelinks(f.subject) or 0)
+                          for f, _, c, _, _ in judged), config.sample, config.seed)
     todo = sample.first()
     while todo:  # a chosen fact that makes no row is replaced from its bucket's reserve
-        made = make([j for j in judged if ids[j[0]] in todo])
+        made = make([j for j in judged if j[0].id in todo])
         todo = sample.refill(lambda fid, made=made: made[fid] > 0, made)
     if report is not None:
         report["sample"] = sample.report()
@@ -324,14 +305,14 @@ def _render_fact(item: tuple, *, snapshot: Snapshot, config: BuildConfig,
     return rows, dropped
 
 
-def _typed(fact: Fact, spec: Any, rejects: Rejects | None) -> Fact | None:
+def _typed(fact: Fact, spec: Any, rejects: Rejects) -> Fact | None:
     """``fact`` without the statements whose value is not of its relation's type (a string where a
-    relation has items): each is set aside as ``wrong_value_type`` (counted in the quarantine;
-    ``rejects`` None: a fact typed before, read again); None when no statement is left."""
+    relation has items): each is set aside as ``wrong_value_type`` (counted in the quarantine);
+    None when no statement is left."""
     wrong = [s for s in fact.statements if s.value.is_concrete and s.value.type != spec.object_type]
     if not wrong:
         return fact
-    for s in wrong if rejects is not None else ():
+    for s in wrong:
         rejects.add("wrong_value_type", fact.id, None,
                     f"statement {checks_echo(s.id)}: a {s.value.type} value, {fact.relation} has {spec.object_type} values")
         rejects.quarantined["wrong_value_type"] += 1
@@ -436,7 +417,7 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
     keep_long_lived()  # the snapshot: out of the collections while rows are made
 
     if snapshot.facts is not None:
-        facts = snapshot.facts  # build_rows keeps those of the wanted relations
+        facts = [f for f in snapshot.facts if f.relation in wanted]
     else:
         facts = []
         for e in snapshot.entities:
@@ -451,14 +432,14 @@ def _run_build(config: BuildConfig, out_dir: Path, http_client: Any, strict: boo
 
         find = article_finder(snapshot, config, http_client)
         if find is None:
-            warn_no_articles(config.source)
+            _warn_no_articles(config)
     report: dict[str, Any] = {}
     stats = RowStats(snapshot.labels.classes)
     spool = RowSpool(private_dir(out_dir, "spool"), lambda f, lang: (_fact_sort_key(f), lang))
     tmp = sink = None
     try:
         tmp = private_dir(out_dir, "tmp")
-        sink = RowSink(spool, stats, len(config.languages), batch_passages(snapshot, config))
+        sink = RowSink(spool, stats, len(config.languages), _passages_v1(snapshot, config))
         build_rows(facts, snapshot, config, as_of, rejects, find, report, sink)
         sink.close()
         quality = stats.auditor.report().as_dict()
@@ -683,3 +664,33 @@ def rebuild(release_dir: Path, out_dir: Path | None = None, *, offline: bool = T
     log.info("rebuilding %s into %s", release_dir, out_dir)
     result = run_build(config, Path(out_dir))
     return compare(release_dir, Path(out_dir), result.files)
+
+
+def _warn_no_articles(config: BuildConfig) -> None:
+    # A dump or files hold no article text; fetching it live would take days for a dump-sized build.
+    log.warning(
+        "no Wikipedia passages for source %r: it holds no article text (the sample and --source api "
+        "have them); rows keep their template contexts",
+        config.source,
+    )
+
+
+def _passages_v1(snapshot: Snapshot, config: BuildConfig) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """``passages_v1``: what attaches passages to a batch of rows after validation (see
+    kcdata.render.passages); the identity for other builds."""
+    if not (config.wikipedia and config.passages == "passages_v1"):
+        return lambda rows: rows
+    from kcdata.render.passages import BatchPassages
+    from kcdata.sources.wikipedia import article_finder
+
+    find = article_finder(snapshot, config)
+    if find is None:
+        warned: list[bool] = []
+
+        def warn(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            if rows and not warned:
+                warned.append(True)
+                _warn_no_articles(config)
+            return rows
+        return warn
+    return BatchPassages(find)  # its count logged once, when the sink closes

@@ -341,30 +341,3 @@ class BatchPassages:
         if missing and not self._logged:
             self._logged = True
             log.info("%d rows have no Wikipedia passage and keep their template contexts", missing)
-
-
-def warn_no_articles(source: str) -> None:
-    """Say that a build's source has no article text: its rows keep their template contexts."""
-    # A dump or files hold no article text; fetching it live would take days for a dump-sized build.
-    log.warning("no Wikipedia passages for source %r: it holds no article text (the sample and --source api "
-                "have them); rows keep their template contexts", source)
-
-
-def batch_passages(snapshot: Any, config: Any) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
-    """``passages_v1``: what attaches passages to a build's batch of rows after validation (a
-    :class:`BatchPassages`); the identity for other builds."""
-    if not (config.wikipedia and config.passages == "passages_v1"):
-        return lambda rows: rows
-    from kcdata.sources.wikipedia import article_finder
-
-    find = article_finder(snapshot, config)
-    if find is None:
-        warned: list[bool] = []
-
-        def warn(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            if rows and not warned:
-                warned.append(True)
-                warn_no_articles(config.source)
-            return rows
-        return warn
-    return BatchPassages(find)  # its count logged once, when the sink closes

@@ -18,11 +18,11 @@ from kcdata.config import BuildConfig
 from kcdata.errors import ConfigError
 from kcdata.facts import clean_entity, parse_entity_info
 from kcdata.facts.checks import BadValue, Quarantine
-from kcdata.facts.store import FactStore
 from kcdata.fileio import size_text
 from kcdata.labels import LabelStore
 from kcdata.relations import load_relations, resolve_relations
 from kcdata.sources.snapshot import Snapshot, load_label_table
+from kcdata.types import Fact
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
     # The second pass reads labels *and aliases* of referenced entities from the dump itself; a
     # label table only fills in entities the dump lacks (aliases matter: a counterfactual must
     # never be an alias of the answer, and answers accept aliases).
-    facts = FactStore()  # a fifth of the facts' memory as objects; decoded each time one is read
+    facts: list[Fact] = []
     prov: dict[str, dict[str, Any]] = {}
     from kcdata.http import default_cache_dir
 
@@ -176,7 +176,7 @@ def load_dump(config: BuildConfig, qualifiers: Iterable[str] | None = None,
                     path=str(path), dump_date=date, facts=facts)
 
 
-def _keep(item: Any, path: Path, facts: FactStore, prov: dict[str, dict[str, Any]], store: LabelStore) -> None:
+def _keep(item: Any, path: Path, facts: list[Fact], prov: dict[str, dict[str, Any]], store: LabelStore) -> None:
     """Keep a subject record's facts and provenance, and every entity's labels."""
     from kcdata.facts.fast import EntityRecord
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 from kcdata.errors import InputError
 from kcdata.facts import parse_entity_info, parse_time, read_entities
 from kcdata.facts.checks import BadValue, Quarantine, has_surrogate, loads
-from kcdata.facts.store import fact_ids
 from kcdata.labels import LabelStore
 from kcdata.resources import sample_dir
 from kcdata.types import Fact
@@ -34,10 +33,9 @@ class Snapshot:
     """Date of the dump the entities were read from (dump source only)."""
     articles: list[Any] = field(default_factory=list)
     """Wikipedia articles bundled with the source (kcdata.sources.wikipedia.Article)."""
-    facts: Sequence[Fact] | None = None
+    facts: list[Fact] | None = None
     """Facts already parsed from the entities (the dump source makes them in its workers and
-    keeps no entity dicts, its facts in a compact :class:`~kcdata.facts.store.FactStore`);
-    ``None``: parse ``entities``."""
+    keeps no entity dicts); ``None``: parse ``entities``."""
 
 
 def newest_stated_date(entity: dict[str, Any], limit: str | None = None) -> str | None:
@@ -115,7 +113,7 @@ def recording_dates(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
         newest(in_file, file_of[qid], str(prov.get("modified") or "")[:10] or None)
     for entity in snapshot.entities:
         newest(own, str(entity.get("id")), newest_stated_date(entity, limit))
-    for fact in snapshot.facts or ():  # a dump's FactStore: each fact decoded once here
+    for fact in snapshot.facts or ():
         for st in fact.statements:
             times = [st.value.time] if st.value.time is not None else []
             times += [v.time for vals in st.qualifiers.values() for v in vals if v.time is not None]
@@ -124,7 +122,7 @@ def recording_dates(snapshot: Snapshot) -> dict[str, tuple[str, str]]:
                 newest(own, fact.subject, b[0].isoformat() if b else None)
     for qid, day in own.items():
         newest(in_file, file_of.get(qid, ""), day)
-    subjects = {e.get("id") for e in snapshot.entities} | {f.partition(":")[0] for f in fact_ids(snapshot.facts or [])}
+    subjects = {e.get("id") for e in snapshot.entities} | {f.subject for f in snapshot.facts or ()}
     for qid in sorted(q for q in subjects if q and q not in out):
         day = own.get(qid) or in_file.get(file_of.get(qid, ""))
         if day:
