@@ -64,11 +64,6 @@ class Rule:
     """Regular expression the whole label must match; its named groups are usable in the forms."""
     forms: dict[str, str]
 
-    def applies(self, label: str, classes: tuple[str, ...], gender: str | None, object_class: str | None) -> re.Match | None:
-        if not self.fits_kind(classes, gender, object_class):
-            return None
-        return self.matches(label)
-
     def fits_kind(self, classes: tuple[str, ...], gender: str | None, object_class: str | None) -> bool:
         """Whether an item of these classes and gender (or an object of this relation class) is
         of the rule's kind."""
